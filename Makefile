@@ -1,0 +1,62 @@
+# The two commands a reader needs: `make serve` and `make test`.
+# Both create .venv, install the pinned requirements and front-end assets, and are
+# safe to run again: each step is skipped when its inputs have not changed.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+MERMAID := docs/assets/javascripts/vendor/mermaid.min.js
+PYTEST_ARGS ?=
+export NO_MKDOCS_2_WARNING := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help setup assets serve test build lint clean
+
+help:
+	@echo "make serve   set up and serve the site at http://127.0.0.1:8000 with live reload"
+	@echo "make test    set up and run the whole test suite (the command CI runs)"
+	@echo "make build   build the site into site/ with mkdocs build --strict"
+	@echo "make lint    ruff over snippets/ and tests/"
+	@echo "make clean   remove .venv, node_modules and build output"
+
+$(BIN)/.requirements-installed: requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+
+$(MERMAID): node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	cp node_modules/mermaid/dist/mermaid.min.js $@
+
+# mermaid comes from the npm registry, pinned in package-lock.json. Without npm the
+# site still builds and serves; diagrams then load the way Material does by default.
+assets:
+	@if command -v npm >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(MERMAID); \
+	else \
+	  echo "npm not found: skipping the local mermaid copy (diagrams fall back to Material's loader)."; \
+	fi
+
+setup: $(BIN)/.requirements-installed assets
+
+serve: setup
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
+
+build: setup
+	$(BIN)/mkdocs build --strict --site-dir site
+
+lint: setup
+	$(BIN)/ruff check snippets tests conftest.py scripts
+
+# pytest exits 5 when it collected no test: that is a failure here, never a pass.
+test: setup
+	@rc=0; $(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing."; fi; \
+	exit $$rc
+
+clean:
+	rm -rf $(VENV) node_modules site .artifacts .coverage docs/assets/javascripts/vendor

@@ -1,0 +1,91 @@
+"""Test harness shared by the snippet tests and the fences in docs/.
+
+- Every test runs with fake AWS credentials and a fixed Region, so nothing can
+  reach a real account even if a mock is forgotten (pytest-socket also blocks
+  every host but loopback; see pyproject.toml).
+- ``aws`` runs a test (or a fence marked ``{.python fixture:aws}``) inside moto.
+- Every boto3 call is checked against botocore's service model first, including
+  the ``max``, ``enum`` and ``pattern`` rules that botocore and moto skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import strict_model
+from tests.support.fences import HandbookMarkdownParser
+
+REPO_ROOT = Path(__file__).resolve().parent
+
+# The AWS documentation's example key pair: obviously fake, accepted by moto.
+FAKE_AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "AWS_SESSION_TOKEN": "handbook-fake-session-token",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "NO_MKDOCS_2_WARNING": "1",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Set before any test module is imported, so import-time clients see them too.
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
+        os.environ.pop(name, None)
+    os.environ.update(FAKE_AWS_ENVIRONMENT)
+
+
+def pytest_markdown_docs_markdown_it() -> HandbookMarkdownParser:
+    """Collect fences inside admonitions, details and tabs too (see tests/support/fences.py)."""
+    return HandbookMarkdownParser()
+
+
+@pytest.fixture(autouse=True)
+def _strict_service_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reject any boto3 request that breaks botocore's model, before moto sees it."""
+    strict_model.install(monkeypatch)
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """Run the test body against moto's in-process fake of AWS."""
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the site once per session with ``mkdocs build --strict`` (never with -q)."""
+    out = tmp_path_factory.mktemp("site")
+    mkdocs = shutil.which("mkdocs", path=str(Path(sys.executable).parent)) or "mkdocs"
+    result = subprocess.run(
+        [mkdocs, "build", "--strict", "--site-dir", str(out)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        timeout=300,
+        check=False,
+    )
+    log = result.stdout + result.stderr
+    if result.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{log}", pytrace=False)
+    out.joinpath(".build-log").write_text(log)
+    return out

@@ -1,0 +1,1 @@
+"""Examples for the aws_lambda pages (see docs/contributing.md)."""

@@ -1,0 +1,1 @@
+"""Examples for the build pages (see docs/contributing.md)."""

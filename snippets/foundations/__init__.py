@@ -1,0 +1,1 @@
+"""Examples for the foundations pages (see docs/contributing.md)."""

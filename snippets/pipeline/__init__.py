@@ -1,0 +1,1 @@
+"""Examples for the pipeline pages (see docs/contributing.md)."""

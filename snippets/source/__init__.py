@@ -1,0 +1,1 @@
+"""Examples for the source pages (see docs/contributing.md)."""
