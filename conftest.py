@@ -3,7 +3,9 @@
 - Every test runs with fake AWS credentials and a fixed Region, so nothing can
   reach a real account even if a mock is forgotten (pytest-socket also blocks
   every host but loopback; see pyproject.toml).
-- ``aws`` runs a test (or a fence marked ``{.python fixture:aws}``) inside moto.
+- ``aws`` runs a test (or a fence marked ``{.python fixture:aws}``) against moto: in
+  process by default, or through the wire API against moto's server on 127.0.0.1 when
+  ``HANDBOOK_AWS_MODE=server`` (``AWS_ENDPOINT_URL`` points every client at it).
 - Every boto3 call is checked against botocore's service model first, including
   the ``max``, ``enum`` and ``pattern`` rules that botocore and moto skip.
 """
@@ -14,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,9 +59,39 @@ def _strict_service_model(monkeypatch: pytest.MonkeyPatch) -> None:
     strict_model.install(monkeypatch)
 
 
+AWS_MODE = os.environ.get("HANDBOOK_AWS_MODE", "inprocess")
+if AWS_MODE not in ("inprocess", "server"):
+    raise pytest.UsageError(f"HANDBOOK_AWS_MODE must be inprocess or server, not {AWS_MODE!r}")
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """moto's HTTP server on a free loopback port, for the wire-API mode."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def _reset_moto_server(url: str) -> None:
+    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
 @pytest.fixture
-def aws() -> Iterator[None]:
-    """Run the test body against moto's in-process fake of AWS."""
+def aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Run the test body against moto, in process or through its server (see above)."""
+    if AWS_MODE == "server":
+        url = request.getfixturevalue("moto_server")
+        _reset_moto_server(url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        yield
+        _reset_moto_server(url)
+        return
     from moto import mock_aws
 
     with mock_aws():
