@@ -1,0 +1,232 @@
+"""The handbook's CodeBuild project, and the CodeBuild facts the pages print.
+
+The project is what the pipeline chapter's Build action names: it takes the pipeline's
+source artifact, runs ``snippets/build/buildspec.yml`` and hands the built site back to the
+pipeline. Facts (timeouts, compute limits, environment variables) live here once, so the
+pages and the local runner in ``buildspec.py`` read the same values.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+CHECKED = "2026-11-26"
+LIMITS_PAGE = "https://docs.aws.amazon.com/codebuild/latest/userguide/limits.html"
+CREATE_PROJECT_PAGE = "https://docs.aws.amazon.com/codebuild/latest/APIReference/API_CreateProject.html"
+COMPUTE_PAGE = (
+    "https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-compute-types.html"
+)
+ENV_VARS_PAGE = "https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-env-vars.html"
+IMAGES_PAGE = "https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-available.html"
+
+# --8<-- [start:project-names]
+PROJECT_NAME = "aws-cicd-handbook-build"  # the pipeline's Build action names this project
+BUILDSPEC_PATH = "snippets/build/buildspec.yml"  # relative to CODEBUILD_SRC_DIR
+IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"  # curated Amazon Linux 2023 image
+ROLE_NAME = "aws-cicd-handbook-codebuild"
+# --8<-- [end:project-names]
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A setting's allowed range and default, in minutes, as the API reference gives it."""
+
+    minimum: int
+    maximum: int
+    default: int
+    source: str = CREATE_PROJECT_PAGE
+
+
+# --8<-- [start:limits]
+BUILD_TIMEOUT = Limit(minimum=5, maximum=2160, default=60)  # 2,160 min = 36 hours
+QUEUED_TIMEOUT = Limit(minimum=5, maximum=480, default=480)  # 480 min = 8 hours
+LAMBDA_COMPUTE_TYPES = (
+    "BUILD_LAMBDA_1GB",
+    "BUILD_LAMBDA_2GB",
+    "BUILD_LAMBDA_4GB",
+    "BUILD_LAMBDA_8GB",
+    "BUILD_LAMBDA_10GB",
+)
+LAMBDA_ENVIRONMENT_TYPES = ("LINUX_LAMBDA_CONTAINER", "ARM_LAMBDA_CONTAINER")
+# --8<-- [end:limits]
+
+# --8<-- [start:variables]
+# The variables CodeBuild sets in every build (build-env-ref-env-vars.html).
+ENVIRONMENT_VARIABLES: tuple[tuple[str, str], ...] = (
+    ("AWS_DEFAULT_REGION", "Region the build runs in"),
+    ("AWS_REGION", "Region the build runs in"),
+    ("CODEBUILD_BATCH_BUILD_IDENTIFIER", "The build's identifier within a batch build"),
+    ("CODEBUILD_BUILD_ARN", "ARN of the build"),
+    ("CODEBUILD_BUILD_ID", "Build ID: <project>:<uuid>"),
+    ("CODEBUILD_BUILD_IMAGE", "The build image"),
+    ("CODEBUILD_BUILD_NUMBER", "The project's build counter"),
+    ("CODEBUILD_BUILD_SUCCEEDING", "1 while the build is succeeding, 0 once it has failed"),
+    ("CODEBUILD_INITIATOR", "Who started it: codepipeline/<pipeline> or the IAM user or role"),
+    ("CODEBUILD_KMS_KEY_ID", "The KMS key that encrypts the build output"),
+    ("CODEBUILD_PROJECT_ARN", "ARN of the project"),
+    ("CODEBUILD_PUBLIC_BUILD_URL", "Public build results URL, when public builds are on"),
+    ("CODEBUILD_RESOLVED_SOURCE_VERSION", "The source version built, for example a commit ID"),
+    ("CODEBUILD_SOURCE_REPO_URL", "URL of the source repository or input artifact"),
+    ("CODEBUILD_SOURCE_VERSION", "Version asked for: commit, branch, PR ref, tag or S3 version"),
+    ("CODEBUILD_SRC_DIR", "Directory that holds the primary source"),
+    ("CODEBUILD_START_TIME", "Start time, Unix milliseconds"),
+    ("CODEBUILD_WEBHOOK_*", "Webhook context: actor, base and head ref, event, trigger"),
+    ("HOME", "Always /root"),
+)
+# --8<-- [end:variables]
+
+
+def variable_names() -> set[str]:
+    """The documented names (``CODEBUILD_WEBHOOK_*`` stands for a family)."""
+    return {name for name, _ in ENVIRONMENT_VARIABLES}
+
+
+# --8<-- [start:trust]
+def trust_policy() -> dict[str, Any]:
+    """Only the CodeBuild service may assume the build's service role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "codebuild.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+# --8<-- [end:trust]
+
+
+def create_service_role(iam: Any = None) -> str:
+    """Create the build's service role and return its ARN."""
+    iam = iam or boto3.client("iam")
+    role = iam.create_role(
+        RoleName=ROLE_NAME,
+        AssumeRolePolicyDocument=json.dumps(trust_policy()),
+        Description="Service role for the aws-cicd-handbook CodeBuild project",
+    )
+    return role["Role"]["Arn"]
+
+
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+
+
+# --8<-- [start:request]
+def project_request(
+    role_arn: str,
+    *,
+    timeout_minutes: int = 30,
+    queued_timeout_minutes: int = 60,
+    encryption_key: str | None = None,
+) -> dict[str, Any]:
+    """The CreateProject request for the pipeline's build action, exactly as AWS gets it.
+
+    With a CODEPIPELINE source and artifacts the pipeline supplies the input artifact
+    (SourceOutput) and takes the output (the built site), so neither has a location.
+    """
+    if not isinstance(role_arn, str) or not ROLE_ARN.match(role_arn):
+        raise ValueError(f"role_arn: {role_arn!r} is not an IAM role ARN")
+    for name, value, limit in (
+        ("timeout_minutes", timeout_minutes, BUILD_TIMEOUT),
+        ("queued_timeout_minutes", queued_timeout_minutes, QUEUED_TIMEOUT),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{name}: must be a whole number of minutes")
+        if not limit.minimum <= value <= limit.maximum:
+            raise ValueError(f"{name}: {value} is outside {limit.minimum}-{limit.maximum}")
+    request: dict[str, Any] = {
+        "name": PROJECT_NAME,
+        "description": "Tests the handbook and builds the site for the pipeline",
+        "source": {"type": "CODEPIPELINE", "buildspec": BUILDSPEC_PATH},
+        "artifacts": {"type": "CODEPIPELINE"},
+        "environment": {
+            "type": "LINUX_CONTAINER",
+            "image": IMAGE,
+            "computeType": "BUILD_GENERAL1_SMALL",
+        },
+        "serviceRole": role_arn,
+        "timeoutInMinutes": timeout_minutes,
+        "queuedTimeoutInMinutes": queued_timeout_minutes,
+        "logsConfig": {"cloudWatchLogs": {"status": "ENABLED"}},
+    }
+    if encryption_key is not None:
+        if not isinstance(encryption_key, str) or not encryption_key:
+            raise ValueError("encryption_key: must be a KMS key ARN or alias")
+        request["encryptionKey"] = encryption_key
+    return request
+# --8<-- [end:request]
+
+
+# --8<-- [start:moto]
+MOTO_PLACEHOLDER = "supplied-by-codepipeline"
+
+
+def moto_workaround(request: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``request`` that moto 5.2.5 accepts. For tests only, never for AWS.
+
+    moto wrongly demands ``source.location`` and ``artifacts.location`` even for
+    CODEPIPELINE, where AWS takes both from the pipeline. The placeholder says so.
+    """
+    patched = copy.deepcopy(dict(request))
+    for part in ("source", "artifacts"):
+        if patched.get(part, {}).get("type") == "CODEPIPELINE":
+            patched[part]["location"] = MOTO_PLACEHOLDER
+    return patched
+# --8<-- [end:moto]
+
+
+# --8<-- [start:create]
+def create_build_project(request: Mapping[str, Any], client: Any = None) -> dict[str, Any]:
+    """Create the project, then read it back the way the console would show it."""
+    client = client or boto3.client("codebuild")
+    client.create_project(**request)
+    found = client.batch_get_projects(names=[request["name"]])
+    return found["projects"][0]
+# --8<-- [end:create]
+
+
+# --8<-- [start:check]
+def check_project(project: Any) -> list[str]:
+    """Problems AWS would reject in a CreateProject request; ``[]`` when none.
+
+    Covers what the exam asks about: timeout ranges, CODEPIPELINE source and artifacts
+    going together, and what Lambda compute cannot do.
+    """
+    if not isinstance(project, Mapping):
+        return [f"project: expected a mapping, got {type(project).__name__}"]
+    problems = []
+    for key, limit in (("timeoutInMinutes", BUILD_TIMEOUT),
+                       ("queuedTimeoutInMinutes", QUEUED_TIMEOUT)):
+        value = project.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(f"{key}: must be a whole number of minutes")
+        elif not limit.minimum <= value <= limit.maximum:
+            problems.append(f"{key}: {value} is outside {limit.minimum}-{limit.maximum} minutes")
+    source, artifacts = project.get("source"), project.get("artifacts")
+    source_type = source.get("type") if isinstance(source, Mapping) else None
+    artifacts_type = artifacts.get("type") if isinstance(artifacts, Mapping) else None
+    if (source_type == "CODEPIPELINE") != (artifacts_type == "CODEPIPELINE"):
+        problems.append("source.type, artifacts.type: CODEPIPELINE needs both to be CODEPIPELINE")
+    environment = project.get("environment")
+    if not isinstance(environment, Mapping):
+        return [*problems, "environment: required mapping (type, image, computeType)"]
+    if environment.get("computeType") in LAMBDA_COMPUTE_TYPES:
+        if environment.get("type") not in LAMBDA_ENVIRONMENT_TYPES:
+            problems.append("environment.type: Lambda compute needs LINUX_LAMBDA_CONTAINER "
+                            "or ARM_LAMBDA_CONTAINER")
+        if environment.get("privilegedMode"):
+            problems.append("environment.privilegedMode: not supported with Lambda compute")
+        cache = project.get("cache")
+        if isinstance(cache, Mapping) and cache.get("type", "NO_CACHE") != "NO_CACHE":
+            problems.append("cache.type: Lambda compute does not support caching")
+    return problems
+# --8<-- [end:check]
