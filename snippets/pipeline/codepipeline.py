@@ -209,6 +209,15 @@ APPROVAL_TIMEOUT_RANGE = (5, 86_400)  # minutes; 86,400 minutes is 60 days
 # --8<-- [end:rules]
 
 
+def providers_table() -> str:
+    """The category/provider table the CodePipeline page shows, made from AWS_PROVIDERS."""
+    lines = ["| Category | AWS-owned provider strings |", "|---|---|"]
+    for category in CATEGORIES:
+        names = ", ".join(f"`{name}`" for name in sorted(AWS_PROVIDERS[category]))
+        lines.append(f"| {category} | {names} |")
+    return "\n".join(lines)
+
+
 def unwrap(declaration: Any) -> Any:
     """Accept ``get-pipeline`` output: the declaration sits under a top-level ``pipeline``."""
     if (

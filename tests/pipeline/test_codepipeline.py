@@ -339,6 +339,7 @@ def test_the_page_shows_the_plan_computed_from_the_pipeline() -> None:
     steps = execution_plan(HANDBOOK_PIPELINE)
     assert plan_table(steps) in page, "the table on the page is stale: paste plan_table()"
     assert f"```mermaid\n{plan_mermaid(steps)}\n```" in page, "the diagram is stale"
+    assert cp.providers_table() in page, "the provider table is stale: paste providers_table()"
 
 
 def test_mermaid_links_every_step_to_the_next() -> None:
