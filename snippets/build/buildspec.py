@@ -58,6 +58,7 @@ UPLOAD_ARTIFACTS = "UPLOAD_ARTIFACTS"
 SKIP_TO_FINALIZING = {"install", "pre_build"}
 DEFAULT_RETRIES = 3  # on-failure: RETRY
 # --8<-- [end:phases]
+_RETRY = r"RETRY-(?:(\d+)(?:-(.+))?|(.+))"  # RETRY-<count>, -<count>-<regex>, -<regex>
 
 
 # ---------------------------------------------------------------------------------------
@@ -166,8 +167,7 @@ def _messages(error: jsonschema.ValidationError) -> list[str]:
             hint = f" (did you mean {close[0]!r}?)" if close else f"; allowed: {', '.join(allowed)}"
             problems.append(f"{key_path}: unknown key{hint}")
         return problems
-    if error.validator == "propertyNames":
-        rule = error.context[0].schema.get("x-rule") if error.context else rule
+    if "propertyNames" in error.absolute_schema_path:  # the key itself breaks the rule
         return [f"{where}: key {_short(instance)} {rule or 'is not allowed'}"]
     if rule:
         if error.validator == "type" and isinstance(instance, dict | list):
@@ -186,18 +186,29 @@ def _version_problems(data: Mapping[str, Any]) -> list[str]:
 
 
 def _retry_problems(data: Mapping[str, Any]) -> list[str]:
+    """The schema checks the shape of on-failure; here: does its regex compile?"""
     problems = []
     phases = data.get("phases")
-    if not isinstance(phases, Mapping):
-        return []
-    for name, phase in phases.items():
-        if not isinstance(phase, Mapping) or not isinstance(phase.get("on-failure"), str):
-            continue
-        try:
-            retry_policy(phase["on-failure"])
-        except ValueError as error:
-            problems.append(f"phases.{name}.on-failure: {error}")
+    for name, phase in phases.items() if isinstance(phases, Mapping) else ():
+        value = phase.get("on-failure") if isinstance(phase, Mapping) else None
+        match = re.fullmatch(_RETRY, value, re.DOTALL) if isinstance(value, str) else None
+        regex = match and (match.group(2) or match.group(3))
+        if regex:
+            try:
+                re.compile(regex)
+            except re.error as error:
+                problems.append(f"phases.{name}.on-failure: regex {regex!r} does not compile: "
+                                f"{error}")
     return problems
+
+
+def _batch_problems(data: Mapping[str, Any]) -> list[str]:
+    batch = data.get("batch")
+    kinds = ("build-list", "build-graph", "build-matrix", "build-fanout")
+    used = [kind for kind in kinds if isinstance(batch, Mapping) and kind in batch]
+    if len(used) > 1:
+        return [f"batch: use one batch type, not {' and '.join(used)}"]
+    return []
 
 
 # --8<-- [start:validate]
@@ -221,12 +232,9 @@ def validate_buildspec(source: str | Mapping[str, Any]) -> list[str]:
         return [f"buildspec: the top level must be a mapping of keys, got {kind}"]
     problems: list[str] = []
     plain = _plain(data, "", problems)
-    try:
-        for error in _validator().iter_errors(plain):
-            problems.extend(_messages(error))
-    except RecursionError:
-        problems.append("buildspec: nested too deeply to check")
-    problems += _version_problems(plain) + _retry_problems(plain)
+    for error in _validator().iter_errors(plain):  # _plain stopped at 50 levels deep
+        problems.extend(_messages(error))
+    problems += _version_problems(plain) + _retry_problems(plain) + _batch_problems(plain)
     return sorted(set(problems), key=lambda p: (p.split(":")[0], p))
 # --8<-- [end:validate]
 
@@ -262,7 +270,7 @@ def retry_policy(on_failure: str | None) -> RetryPolicy:
         return RetryPolicy("CONTINUE")
     if on_failure == "RETRY":
         return RetryPolicy("RETRY", DEFAULT_RETRIES)
-    match = re.fullmatch(r"RETRY-(?:(\d+)(?:-(.+))?|(.+))", str(on_failure), re.DOTALL)
+    match = re.fullmatch(_RETRY, str(on_failure), re.DOTALL)
     if match is None:
         raise ValueError(f"{_short(on_failure)} is not ABORT, CONTINUE or RETRY[-count][-regex]")
     count, regex = match.group(1), match.group(2) or match.group(3)
@@ -837,6 +845,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(error).splitlines()[0] if str(error) else "error", file=sys.stderr)
         return 2
     sys.stdout.write(result.log)
+    for name, value in result.exported.items():
+        print(f"exported {name}={value}")
     for name, status in result.phases:
         print(f"{name:<17}{status}")
     print(f"BUILD {'SUCCEEDED' if result.succeeded else 'FAILED'}")
