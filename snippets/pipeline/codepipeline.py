@@ -295,6 +295,7 @@ def validate_pipeline(declaration: Any) -> list[str]:
     stores = [k for k in ("artifactStore", "artifactStores") if k in declaration]
     if len(stores) != 1:
         problems.append("pipeline: needs exactly one of artifactStore or artifactStores")
+    problems += _check_stores(declaration)
     problems += _check_pipeline_options(declaration)
     stages = declaration.get("stages")
     if not isinstance(stages, list):
@@ -360,6 +361,32 @@ def _check_v2_features(declaration: Mapping[str, Any]) -> list[str]:
             problems.append(f"trigger #{index + 1}: {source!r} is not a "
                             "CodeStarSourceConnection source action; triggers work only "
                             "with connection sources")
+    return problems
+
+
+def _check_stores(declaration: Mapping[str, Any]) -> list[str]:
+    """Each artifact store is an S3 bucket, optionally with a KMS key."""
+    stores: dict[str, Any] = {}
+    if "artifactStore" in declaration:
+        stores["artifactStore"] = declaration["artifactStore"]
+    regional = declaration.get("artifactStores")
+    if isinstance(regional, Mapping):
+        stores |= {f"artifactStores[{region!r}]": store for region, store in regional.items()}
+    elif "artifactStores" in declaration:
+        return ["pipeline: artifactStores must be an object mapping Regions to stores"]
+    problems = []
+    for where, store in stores.items():
+        if not isinstance(store, Mapping):
+            problems.append(f"{where}: must be an object")
+            continue
+        if store.get("type") != "S3":
+            problems.append(f"{where}: type {_text(store.get('type'))} must be 'S3'")
+        if not isinstance(store.get("location"), str) or not store.get("location"):
+            problems.append(f"{where}: location must name an S3 bucket")
+        key = store.get("encryptionKey")
+        if key is not None and (not isinstance(key, Mapping) or key.get("type") != "KMS"
+                                or not isinstance(key.get("id"), str)):
+            problems.append(f"{where}: encryptionKey must be {{'id': <key>, 'type': 'KMS'}}")
     return problems
 
 
