@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -209,6 +210,14 @@ def get_function_url(function_name: str, qualifier: str | None = None, client: A
         request["Qualifier"] = qualifier
     response = client.get_function_url_config(**request)
     return {key: value for key, value in response.items() if key != "ResponseMetadata"}
+
+
+SAMPLE_EVENT = Path(__file__).with_name("function-url-event-hello.json")
+
+
+def sample_event() -> dict[str, Any]:
+    """The page's sample event: a signed GET /hello through an AWS_IAM URL."""
+    return json.loads(SAMPLE_EVENT.read_text())
 
 
 # --8<-- [start:event]

@@ -31,6 +31,7 @@ from snippets.aws_lambda.function_urls import (
     handler,
     parse_function_url,
     parse_request,
+    sample_event,
     signed_headers,
     to_http_response,
     url_config_request,
@@ -40,7 +41,7 @@ from snippets.aws_lambda.limits import quota
 from tests.support.strict_model import StrictModelError, _compile
 
 REPO = Path(__file__).resolve().parents[2]
-EVENT = json.loads((REPO / "snippets/aws_lambda/function-url-event-hello.json").read_text())
+EVENT = sample_event()
 PAGE = REPO / "docs" / "lambda" / "function-urls.md"
 URL = "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws"
 LAMBDA_MODEL = botocore.session.get_session().get_service_model("lambda")
