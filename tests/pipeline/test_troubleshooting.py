@@ -266,3 +266,13 @@ def test_fuzz_gaps_never_raise(declaration: Any, policy: Any) -> None:
 def test_fuzz_gaps_with_junk_statements(statements: list[Any]) -> None:
     gaps = service_role_gaps(HANDBOOK_PIPELINE, {"Statement": statements})
     assert isinstance(gaps, list)
+
+
+def test_page_state_table_matches_the_data() -> None:
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs/pipeline/troubleshooting.md").read_text()
+    for level, states in EVENT_STATES.items():
+        row = (f"| {level.capitalize()} | `{ts.DETAIL_TYPES[level]}` | "
+               + ", ".join(f"`{state}`" for state in states) + " |")
+        assert row in page, f"stale row for {level}: {row}"
