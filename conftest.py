@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -19,10 +20,11 @@ import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.support import strict_model
+from tests.support import cleanup, strict_model
 from tests.support.fences import HandbookMarkdownParser
 
 REPO_ROOT = Path(__file__).resolve().parent
@@ -84,18 +86,35 @@ def _reset_moto_server(url: str) -> None:
 
 @pytest.fixture
 def aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Run the test body against moto, in process or through its server (see above)."""
+    """Run the test body against moto, in process or through its server (see above).
+
+    Whatever the test creates is deleted when it ends, and the suite proves that
+    deletion is complete, so the same examples are safe to point at a real endpoint
+    (see docs/how-examples-run.md).
+    """
     if AWS_MODE == "server":
         url = request.getfixturevalue("moto_server")
         _reset_moto_server(url)
         monkeypatch.setenv("AWS_ENDPOINT_URL", url)
-        yield
-        _reset_moto_server(url)
-        return
-    from moto import mock_aws
+        context: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    else:
+        from moto import mock_aws
 
-    with mock_aws():
+        context = mock_aws()
+    with context, cleanup.recording(monkeypatch) as recorder:
         yield
+        created = list(recorder.created)
+        failures = recorder.clean_up()
+        remaining = cleanup.leftovers(created)
+    if AWS_MODE == "server":
+        _reset_moto_server(url)
+    problems = failures + remaining + [
+        f"{operation} creates something the cleanup does not know how to delete "
+        "(add it to tests/support/cleanup.py)"
+        for operation in sorted(recorder.unknown)
+    ]
+    if problems:
+        pytest.fail("after the example, cleanup left:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture(scope="session")
