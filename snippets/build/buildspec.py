@@ -40,6 +40,7 @@ PHASE_TRANSITIONS = (
     "view-build-details.html#view-build-details-phases"
 )
 SCHEMA_PATH = Path(__file__).with_name("buildspec.schema.json")
+EXAMPLES = Path(__file__).with_name("examples")  # the buildspecs the pages run
 MAX_SOURCE_CHARS = 1_000_000  # a buildspec is a few KB; refuse megabytes of YAML
 MAX_COMMAND_OUTPUT = 1_000_000  # characters of one command's output kept in the log
 DEFAULT_PHASE_TIMEOUT = 600.0  # seconds; CodeBuild's own limit is the build timeout
