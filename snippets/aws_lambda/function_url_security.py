@@ -36,6 +36,7 @@ ACTIONS = (INVOKE_URL, INVOKE)  # since October 2025 a URL call needs both
 AUTH_TYPES = ("NONE", "AWS_IAM")
 # --8<-- [end:constants]
 
+HERE = Path(__file__).parent  # the policy files the page shows live next to this module
 MAX_POLICY_FILE_BYTES = 1_000_000  # far above any real policy; stops a reader's mistake early
 
 _PARTITION = r"aws[a-z-]*"
@@ -749,6 +750,13 @@ def _load_policy(path: str) -> Any:
     if not isinstance(document, dict):
         raise ValueError(f"{path}: a policy must be a JSON object")
     return document
+
+
+def shipped_policy(name: str) -> dict[str, Any]:
+    """One of the page's policy files, ``function-url-<name>.json``, as a document."""
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z-]{1,60}", name):
+        raise ValueError(f"name: {_short(name)} is not a policy file name")
+    return _load_policy(str(HERE / f"function-url-{name}.json"))
 
 
 def build_parser() -> argparse.ArgumentParser:

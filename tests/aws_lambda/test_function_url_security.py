@@ -845,3 +845,37 @@ def test_cli_survives_any_file(content: bytes, tmp_path_factory: pytest.TempPath
     if code == 2:
         assert errors.getvalue().count("\n") == 1
     path.unlink()
+
+
+# ----------------------------------------------------------------- CloudFormation and files
+
+
+def test_the_public_url_template_passes_cfn_lint() -> None:
+    from cfnlint.api import ManualArgs, lint
+
+    text = (DATA / "function-url-public-template.yaml").read_text()
+    assert lint(text, config=ManualArgs(regions=["us-east-1"])) == []
+    broken = text.replace("InvokedViaFunctionUrl: true", "InvokedViaFunctionUrl: maybe")
+    assert any(m.rule.id == "E3012" for m in lint(broken, config=ManualArgs(
+        regions=["us-east-1"])))
+
+
+def test_the_template_grants_what_public_url_permissions_grants() -> None:
+    import yaml
+
+    resources = yaml.safe_load(
+        (DATA / "function-url-public-template.yaml").read_text().replace("!Ref ", "").replace(
+            "!GetAtt ", ""))["Resources"]
+    permissions = [r["Properties"] for r in resources.values()
+                   if r["Type"] == "AWS::Lambda::Permission"]
+    expected = public_url_permissions("HelloFunction")
+    for template, request in zip(permissions, expected, strict=True):
+        assert {k: v for k, v in template.items() if k != "FunctionName"} == {
+            k: v for k, v in request.items() if k not in ("FunctionName", "StatementId")}
+
+
+def test_shipped_policy_loads_only_the_page_files() -> None:
+    assert sec.shipped_policy("guard-scp") == load("function-url-guard-scp.json")
+    for name in ("../secrets", "GUARD", "", 5, "missing"):
+        with pytest.raises(ValueError):
+            sec.shipped_policy(name)  # type: ignore[arg-type]
