@@ -21,6 +21,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from snippets.aws_lambda.function_urls import check_url_qualifier
+
 URLS_AUTH_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"
 CONDITION_KEYS_PAGE = (
     "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html"
@@ -571,9 +573,10 @@ def invoke_permissions(
                          "(1-64 letters, digits, hyphens, underscores)")
     if not isinstance(principal, str) or not re.fullmatch(r"[^\s]{1,2048}", principal):
         raise ValueError(f"principal: {_short(principal)} is not a principal")
+    check_url_qualifier(qualifier)  # $LATEST or an alias: where a URL can point
     prefix = "UrlPublic" if principal == "*" else "UrlCaller"
     common = {"FunctionName": function_name, "Principal": principal}
-    if qualifier is not None:
+    if qualifier not in (None, "$LATEST"):
         common["Qualifier"] = qualifier
     return [
         {**common, "StatementId": prefix, "Action": INVOKE_URL, "FunctionUrlAuthType": auth_type},

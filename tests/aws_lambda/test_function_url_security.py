@@ -879,3 +879,37 @@ def test_shipped_policy_loads_only_the_page_files() -> None:
     for name in ("../secrets", "GUARD", "", 5, "missing"):
         with pytest.raises(ValueError):
             sec.shipped_policy(name)  # type: ignore[arg-type]
+
+
+def test_permissions_for_an_alias_url(aws: None) -> None:
+    arn = make_function()
+    lam = boto3.client("lambda")
+    version = lam.publish_version(FunctionName="my-function")["Version"]
+    lam.create_alias(FunctionName="my-function", Name="live", FunctionVersion=version)
+    requests = invoke_permissions("my-function", auth_type="AWS_IAM", principal=SAME_ROLE,
+                                  qualifier="live")
+    statements = sec.add_permissions(requests, client=lam)
+    assert {s["Resource"] for s in statements} == {f"{arn}:live"}
+    resource = rendered_policy(requests, arn)
+    assert evaluate(auth_type="AWS_IAM", function_arn=f"{arn}:live", resource_policy=resource,
+                    caller_arn=SAME_SESSION).allowed
+    assert "Qualifier" not in invoke_permissions("my-function", auth_type="NONE",
+                                                 principal="*", qualifier="$LATEST")[0]
+    with pytest.raises(ValueError, match="version number"):
+        invoke_permissions("my-function", auth_type="NONE", principal="*", qualifier="1")
+
+
+@settings(max_examples=50, deadline=None)
+@given(name=st.text(max_size=70) | st.integers() | st.none(),
+       auth=st.sampled_from(["NONE", "AWS_IAM", "x"]) | st.none(),
+       principal=st.text(max_size=30) | st.sampled_from(["*", OTHER_ROLE]) | st.integers(),
+       qualifier=st.none() | st.text(max_size=10) | st.integers())
+def test_invoke_permissions_only_builds_or_raises_value_error(
+    name: Any, auth: Any, principal: Any, qualifier: Any
+) -> None:
+    try:
+        requests = invoke_permissions(name, auth_type=auth, principal=principal,
+                                      qualifier=qualifier)
+    except ValueError:
+        return
+    assert [r["Action"] for r in requests] == [INVOKE_URL, INVOKE]
