@@ -68,7 +68,7 @@ QUOTA_LIST: tuple[Quota, ...] = (
     Quota("payload_async", "Invocation payload, asynchronous", 1 * MB, "bytes", False,
           source=INVOKE_API_PAGE, note="Raised from 256 KB in October 2025."),
     Quota("payload_streamed", "Streamed response", 200 * MB, "bytes", False,
-          note="The first 6 MB stream uncapped, then 2 MBps."),
+          note="Raised from 20 MB in July 2025; after the first 6 MB, 2 MBps."),
     Quota("zip_direct", ".zip uploaded directly (zipped)", 50 * MB, "bytes", False),
     Quota("unzipped_total", "Unzipped code and layers together", 250 * MB, "bytes", False),
     Quota("image_size", "Container image, uncompressed with all layers", 10 * 1024 * MB,
@@ -118,7 +118,7 @@ def quota_table_markdown(quotas: Sequence[Quota] = QUOTA_LIST) -> str:
 
 
 # What botocore's Lambda model allows is not what a standard function may use: since
-# Lambda Managed Instances (November 2025) the API accepts larger values, which Lambda
+# Lambda Managed Instances (announced at re:Invent 2025) the API accepts larger values, which Lambda
 # then rejects for a standard function. Kept here so the difference is on record.
 # --8<-- [start:model-differences]
 MODEL_DIFFERENCES: dict[str, tuple[int, str, str]] = {
