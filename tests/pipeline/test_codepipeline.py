@@ -526,11 +526,12 @@ def unusable_files(tmp_path: Path) -> dict[str, Path]:
         "list": tmp_path / "list.json",
         "wrong shape": tmp_path / "other.json",
         "deep nesting": tmp_path / "deep.json",
+        "name too long": tmp_path / ("x" * 300 + ".json"),
     }
 
 
 @pytest.mark.parametrize("case", ["missing", "directory", "binary", "not json", "empty",
-                                  "list", "wrong shape", "deep nesting"])
+                                  "list", "wrong shape", "deep nesting", "name too long"])
 def test_cli_unusable_input_exits_2_with_one_line(
     case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -276,3 +276,10 @@ def test_page_state_table_matches_the_data() -> None:
         row = (f"| {level.capitalize()} | `{ts.DETAIL_TYPES[level]}` | "
                + ", ".join(f"`{state}`" for state in states) + " |")
         assert row in page, f"stale row for {level}: {row}"
+
+
+def test_pattern_equals_the_example_on_the_aws_events_page() -> None:
+    documented = {"source": ["aws.codepipeline"],
+                  "detail-type": ["CodePipeline Pipeline Execution State Change"],
+                  "detail": {"state": ["FAILED"]}}
+    assert state_change_pattern("pipeline", ["FAILED"]) == documented
