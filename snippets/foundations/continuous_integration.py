@@ -66,7 +66,8 @@ def load_workflow(source: str | Path) -> dict[str, Any]:
     else:
         raise WorkflowError(f"workflow: expected YAML text or a Path, got {type(source).__name__}")
     try:
-        document = yaml.load(text, Loader=WorkflowLoader)  # noqa: S506 - a SafeLoader subclass
+        # A SafeLoader subclass: no arbitrary objects are constructed.
+        document = yaml.load(text, Loader=WorkflowLoader)
     except yaml.YAMLError as error:
         raise WorkflowError(f"workflow: not valid YAML ({error.__class__.__name__})") from None
     if not isinstance(document, dict):
