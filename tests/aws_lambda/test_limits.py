@@ -490,3 +490,63 @@ def test_yaml_helpers_round_trip_short_forms() -> None:
     assert data == {"A": {"Fn::GetAtt": ["Role", "Arn"]},
                     "B": {"Fn::Join": ["", ["a", "b"]]}, "C": {"Fn::If": {"x": 1}}}
     assert limits.count_functions({"Resources": []}) == 0
+
+
+# The shape of `sam init`'s hello-world template and of real templates seen in public
+# repositories: Parameters referenced from Globals, Tracing, Events, Outputs with !Sub.
+SAM_HELLO_WORLD = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Description: >
+  sam-app
+
+  Sample SAM Template for sam-app
+Parameters:
+  Timeout:
+    Type: Number
+    Default: 3
+Globals:
+  Function:
+    Timeout: !Ref Timeout
+    MemorySize: 128
+    Tracing: Active
+    PropagateTags: true
+  Api:
+    TracingEnabled: true
+Resources:
+  HelloWorldFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: hello_world/
+      Handler: app.lambda_handler
+      Runtime: python3.13
+      Architectures:
+        - x86_64
+      Events:
+        HelloWorld:
+          Type: Api
+          Properties:
+            Path: /hello
+            Method: get
+Outputs:
+  HelloWorldApi:
+    Value: !Sub "https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/Prod/hello/"
+  HelloWorldFunction:
+    Value: !GetAtt HelloWorldFunction.Arn
+"""
+
+
+def test_realistic_sam_templates(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(SAM_HELLO_WORLD)
+    code, out, err = run_cli("check", str(path))
+    assert (code, err) == (0, ""), out
+    from cfnlint.api import ManualArgs, lint
+
+    assert [str(m) for m in lint(SAM_HELLO_WORLD, config=ManualArgs(regions=["us-east-1"]))] == []
+    # An older template of the same shape on nodejs16.x: only the runtime is a problem.
+    old = SAM_HELLO_WORLD.replace("python3.13", "nodejs16.x")
+    assert check_template(yaml.load(old, Loader=limits._TemplateLoader), on=ON) == [
+        "HelloWorldFunction: Runtime: nodejs16.x is deprecated since 2024-06-12; "
+        "use a supported runtime"
+    ]
