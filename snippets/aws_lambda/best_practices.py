@@ -106,6 +106,9 @@ def record_once(table_name: str, order_id: str, amount: int, *, client: Any = No
     The condition makes DynamoDB do the check and the write as one step, so two copies of
     an event arriving at the same moment cannot both get through.
     """
+    if not isinstance(table_name, str) or not TABLE_NAME.fullmatch(table_name):
+        raise ValueError("table_name: must be a DynamoDB table name")
+    order_id, amount = validate_order({"order_id": order_id, "amount": amount})
     client = client or boto3.client("dynamodb")
     try:
         client.put_item(
@@ -142,6 +145,11 @@ def new_execution_environment(variables: Mapping[str, str]) -> ModuleType:
     Everything at module level (settings, SDK clients) runs now, once; every later call
     of the module's ``handler`` reuses it, just as warm invocations do.
     """
+    if not isinstance(variables, Mapping) or not all(
+        isinstance(key, str) and isinstance(value, str) and "\0" not in key + value and key
+        and "=" not in key for key, value in variables.items()
+    ):
+        raise ValueError("variables: must map environment variable names to string values")
     spec = importlib.util.spec_from_file_location("best_practices_handler", HANDLER_FILE)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

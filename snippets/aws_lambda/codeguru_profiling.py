@@ -164,6 +164,7 @@ def enable_profiling(
     profiler_client: Any = None,
 ) -> ProfilingChanges:
     """Do what the console switch does, with the SDK."""
+    profiling_group_name(function_name)  # a clear ValueError for a malformed name
     lambda_client = lambda_client or boto3.client("lambda")
     iam_client = iam_client or boto3.client("iam")
     profiler_client = profiler_client or boto3.client("codeguruprofiler")

@@ -27,6 +27,19 @@ JUNK = st.recursive(
 )
 
 
+class AcceptingTable:
+    """A DynamoDB stand-in that accepts every write (for fuzzing the argument checks)."""
+
+    class exceptions:  # mirrors client.exceptions
+        ConditionalCheckFailedException = type("ConditionalCheckFailed", (Exception,), {})
+
+    def put_item(self, **request: object) -> None:
+        assert str(request["TableName"]), request
+
+    def update_item(self, **request: object) -> None:
+        assert request["Key"], request
+
+
 @pytest.fixture
 def backend(aws: None) -> dict[str, str]:
     dynamodb = boto3.client("dynamodb")
@@ -278,3 +291,21 @@ def test_fuzz_recursion_helpers(first: object, second: object) -> None:
         with contextlib.suppress(ValueError):
             call()
     assert bp.should_process(first) in (True, False)
+
+
+def test_record_once_and_cold_start_reject_bad_values() -> None:
+    for table, order_id, amount in (("a b", "o-1", 1), ("orders", "", 1), ("orders", "o", 0)):
+        with pytest.raises(ValueError):
+            bp.record_once(table, order_id, amount)
+    for variables in ([("A", "b")], {"A": 1}, {"": "x"}, {"A=B": "x"}, {"A": "\0"}):
+        with pytest.raises(ValueError, match="variables: must map"):
+            bp.new_execution_environment(variables)  # type: ignore[arg-type]
+
+
+@FUZZ
+@given(JUNK, JUNK, JUNK)
+def test_fuzz_record_once_and_environment(table: object, order_id: object, amount: object) -> None:
+    with contextlib.suppress(ValueError):
+        bp.record_once(table, order_id, amount, client=AcceptingTable())  # type: ignore[arg-type]
+    with contextlib.suppress(ValueError):
+        bp.new_execution_environment(table)  # type: ignore[arg-type]

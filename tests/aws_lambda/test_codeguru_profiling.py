@@ -194,6 +194,8 @@ def test_bad_arguments() -> None:
         cg.profiling_changes(PY, "mars-1")
     with pytest.raises(ValueError, match="config: must be a function configuration"):
         cg.disable_profiling_request({"Layers": []})
+    with pytest.raises(ValueError, match="function_name"):
+        cg.enable_profiling("not a name", lambda_client=object())
     assert cg.layer_arn("python3.9", "ap-southeast-2").startswith(
         "arn:aws:lambda:ap-southeast-2:157417159150:layer:AWSCodeGuruProfilerPython")
 
