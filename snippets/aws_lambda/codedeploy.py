@@ -205,6 +205,16 @@ def config_table() -> str:
     return "\n".join(lines)
 
 
+# mermaid's xychart draws on a white card with black axes whatever the colour scheme; this
+# styles it with the theme's own colours instead, so the chart reads in light and dark mode.
+CHART_CSS = (
+    ".background { fill: transparent; } "
+    "text { fill: var(--md-default-fg-color); } "
+    "path { stroke: var(--md-default-fg-color--light); } "
+    ".plot rect { fill: var(--md-accent-fg-color); }"
+)
+
+
 def traffic_chart(config: str) -> str:
     """A mermaid bar chart of the traffic on the new version, minute by minute."""
     schedule = traffic_schedule(config)
@@ -212,6 +222,7 @@ def traffic_chart(config: str) -> str:
     percents = [max(p for m, p in schedule if m <= minute) for minute in minutes]
     name = resolve_config(config).sam_name
     return "\n".join([
+        '%%{init: {"themeCSS": "' + CHART_CSS + '"}}%%',
         "xychart-beta",
         f'    title "{name}: traffic on the new version"',
         f'    x-axis "minute" [{", ".join(str(m) for m in minutes)}]',
