@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from snippets.safe_yaml import Flavor, YamlError, load_yaml
+
 CONFIGS_PAGE = "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html"
 QUOTAS_PAGE = "https://docs.aws.amazon.com/codedeploy/latest/userguide/limits.html"
 APPSPEC_PAGE = (
@@ -399,24 +401,21 @@ def _get(mapping: Mapping[Any, Any], key: str) -> Any:
     return None
 
 
-def _load(text: object, what: str) -> tuple[Any, list[str]]:
+def _load(text: object, what: str, flavor: Flavor = "yaml11") -> tuple[Any, list[str]]:
+    """Parse a reader's YAML or JSON with the handbook's bounded safe loader."""
     if not isinstance(text, str):
         return None, [f"{what}: expected text, got {type(text).__name__}"]
     if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
         return None, [f"{what}: larger than {MAX_TEXT_BYTES:,} bytes"]
+    if text.lstrip().startswith(("{", "[")):
+        try:  # JSON first: AWS's JSON examples are indented with tabs, which YAML forbids
+            return json.loads(text), []
+        except (ValueError, RecursionError):
+            pass
     try:
-        if text.lstrip().startswith(("{", "[")):
-            try:  # JSON first: AWS's JSON examples are indented with tabs, which YAML forbids
-                return json.loads(text), []
-            except ValueError:
-                pass
-        return yaml.safe_load(text), []
-    except yaml.YAMLError as error:
-        where = getattr(error, "problem_mark", None)
-        line = f" (line {where.line + 1})" if where else ""
-        return None, [f"{what}: not valid YAML or JSON{line}"]
-    except (ValueError, RecursionError):
-        return None, [f"{what}: not valid YAML or JSON"]
+        return load_yaml(text, flavor=flavor, what=what, max_chars=MAX_TEXT_BYTES), []
+    except YamlError as error:
+        return None, [str(error)]
 
 
 def _version(field: str, value: object) -> tuple[int | None, str | None]:
@@ -542,24 +541,6 @@ def start_deployment(application: str, group: str, appspec: str, *, client: Any 
 
 
 # --8<-- [start:template]
-class _CfnLoader(yaml.SafeLoader):
-    """A safe loader that reads CloudFormation short forms (!Ref x) as {"Ref": x}."""
-
-
-def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-        if suffix == "GetAtt" and isinstance(value, str):
-            value = value.split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return {name: value}
-
-
-_CfnLoader.add_multi_constructor("!", _intrinsic)
 SAM_FUNCTION = "AWS::Serverless::Function"
 SAM_HOOKS = ("PreTraffic", "PostTraffic")
 # SAM prefixes these with CodeDeployDefault.Lambda; any other Type is used as a config name.
@@ -568,20 +549,9 @@ SAM_TYPES = tuple(config.sam_name for config in PREDEFINED)
 
 def check_template(text: object) -> list[str]:
     """DeploymentPreference problems cfn-lint does not catch, for each SAM function."""
-    if not isinstance(text, str):
-        return [f"template: expected text, got {type(text).__name__}"]
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
-        return [f"template: larger than {MAX_TEXT_BYTES:,} bytes"]
-    try:
-        if text.lstrip().startswith("{"):
-            try:
-                template = json.loads(text)
-            except ValueError:
-                template = yaml.load(text, Loader=_CfnLoader)  # a SafeLoader subclass
-        else:
-            template = yaml.load(text, Loader=_CfnLoader)  # a SafeLoader subclass
-    except (yaml.YAMLError, ValueError, RecursionError):
-        return ["template: not valid YAML or JSON"]
+    template, problems = _load(text, "template", "cloudformation")  # !Ref x -> {"Ref": x}
+    if problems:
+        return problems
     if not isinstance(template, Mapping) or not isinstance(template.get("Resources"), Mapping):
         return ["template: expected a mapping with a Resources section"]
     resources = template["Resources"]
@@ -743,9 +713,9 @@ def _read(path_text: str) -> str:
 
 def _unusable(problems: list[str]) -> bool:
     """Problems that mean 'this is not an AppSpec/template at all' rather than 'it has faults'."""
-    return len(problems) == 1 and any(
-        marker in problems[0] for marker in ("not valid YAML", "expected a mapping", "larger than")
-    )
+    markers = ("not valid YAML", "expected a mapping", "larger than", "expands to more than",
+               "nested too deeply", "recursive YAML")
+    return len(problems) == 1 and any(marker in problems[0] for marker in markers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -36,6 +36,9 @@ JSONABLE = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
     max_leaves=6,
 )
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "\n".join(
+    f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]" for p, n in zip("abcdefg", "bcdefgh", strict=True)
+)
 ECS_NAMES = [
     "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
     "CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
@@ -481,8 +484,9 @@ def _appspec(**changes: str) -> str:
         ("version: 0.0\nResources: []\nHooks:\n  - f\n", "one '<event>: <function>' pair"),
         ("- a\n- b\n", "expected a mapping"),
         ("", "expected a mapping"),
-        ("version: [\n", "not valid YAML or JSON (line"),
-        ("{not json", "not valid YAML or JSON"),
+        ("version: [\n", "appspec: not valid YAML"),
+        ("{not json", "not valid YAML"),
+        (BOMB, "alias bomb"),
         (b"version: 0.0", "expected text"),
         ("x" * (cd.MAX_TEXT_BYTES + 1), "larger than"),
     ],
@@ -600,7 +604,7 @@ def test_check_template_other_rules() -> None:
      ("Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n"
       "      AutoPublishAlias: a\n      DeploymentPreference: {Type: AllAtOnce, Hooks: [x]}\n",
       "expected PreTraffic"),
-     ("a: !!python/object/apply:os.system [echo]\n", "not valid")],
+     ("a: !!python/object/apply:os.system [echo]\n", "not valid"), (BOMB, "alias bomb")],
 )
 def test_check_template_bad_input(text, message) -> None:
     assert any(message in p for p in cd.check_template(text))
@@ -698,7 +702,8 @@ def test_cli_help_exits_0() -> None:
     ("command", "content", "code"),
     [("appspec", None, 0), ("appspec", "broken", 1), ("template", None, 0),
      ("template", "bogus-type", 1), ("appspec", b"\xff\xfe\x00", 2), ("appspec", b"", 2),
-     ("template", b"- a list\n", 2), ("appspec", b"version: [", 2)],
+     ("template", b"- a list\n", 2), ("appspec", b"version: [", 2),
+     ("template", BOMB.encode(), 2)],
 )
 def test_cli_file_checks_exit_codes(tmp_path, capsys, command, content, code) -> None:
     source = APPSPEC if command == "appspec" else SAM
