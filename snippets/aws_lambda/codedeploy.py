@@ -508,6 +508,10 @@ def _hooks(hooks: object) -> list[str]:
 def render_appspec(function: str, alias: str, current: str, target: str, *,
                    before: str | None = None, after: str | None = None) -> str:
     """An AppSpec file for one Lambda deployment, checked before it is returned."""
+    for field, value in (("function", function), ("alias", alias), ("current", current),
+                         ("target", target), ("before", before or ""), ("after", after or "")):
+        if not isinstance(value, str):
+            raise ValueError(f"{field}: expected a string, got {type(value).__name__}")
     document: dict[str, Any] = {
         "version": 0.0,
         "Resources": [{function: {"Type": "AWS::Lambda::Function", "Properties": {
@@ -528,6 +532,9 @@ def render_appspec(function: str, alias: str, current: str, target: str, *,
 # --8<-- [start:deploy]
 def start_deployment(application: str, group: str, appspec: str, *, client: Any = None) -> str:
     """Create a Lambda deployment from AppSpec text; return its deployment ID."""
+    for field, value in (("application", application), ("group", group)):
+        if not isinstance(value, str) or not 1 <= len(value) <= 100:
+            raise ValueError(f"{field}: expected a name of 1-100 characters")
     problems = validate_appspec(appspec)
     if problems:
         raise ValueError("; ".join(problems))
@@ -665,6 +672,15 @@ def lambda_deploy_action(function: str, alias: str, *, strategy: str = "AllAtOnc
                          alarm: str | None = None, input_artifact: str = "BuildOutput"
                          ) -> dict[str, Any]:
     """A V2 pipeline's Lambda deploy action that shifts ``alias`` to the new version."""
+    if not isinstance(function, str) or not FUNCTION_NAME.fullmatch(function):
+        raise ValueError(f"FunctionName: {str(function)[:60]!r} is not a function name or ARN")
+    if not isinstance(alias, str) or not ALIAS_NAME.fullmatch(alias):
+        raise ValueError(f"FunctionAlias: {str(alias)[:60]!r} is not an alias name")
+    if alarm is not None and not (isinstance(alarm, str) and 1 <= len(alarm) <= 255):
+        raise ValueError("Alarms: expected an alarm name of 1-255 characters")
+    if not isinstance(input_artifact, str) or not re.fullmatch(r"[a-zA-Z0-9_\-]{1,100}",
+                                                               input_artifact):
+        raise ValueError("input_artifact: expected an artifact name (letters, digits, _ and -)")
     pipeline_strategy_schedule(strategy)
     configuration = {"FunctionName": function, "FunctionAlias": alias, "DeployStrategy": strategy}
     if alarm:

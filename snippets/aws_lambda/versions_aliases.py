@@ -32,6 +32,9 @@ FUNCTION_ARN = re.compile(
     r"arn:(?P<partition>aws[a-zA-Z-]*):lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
     r"function:(?P<name>[a-zA-Z0-9_-]{1,64})(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9_-]{1,128}))?"
 )
+FUNCTION_NAME = re.compile(
+    r"(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[a-zA-Z0-9_-]{1,64}"
+)
 MAX_ADDITIONAL_VERSIONS = 1
 MAX_SIMULATED_INVOCATIONS = 10_000_000
 
@@ -55,8 +58,17 @@ def _client(service: str, client: Any = None) -> Any:
     return boto3.client(service)
 
 
+def _name(field: str, value: object, pattern: re.Pattern[str], rule: str) -> str:
+    """``value`` if it is a string matching ``pattern``; a ValueError naming the rule if not."""
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ValueError(f"{field}: {str(value)[:60]!r} is not {rule}")
+    return value
+
+
 def zipped_handler(body: str) -> bytes:
     """A .zip holding app.py with ``handler`` returning ``body``: one distinct build per body."""
+    if not isinstance(body, str) or len(body) > 1_000:
+        raise ValueError("body: expected a string of at most 1,000 characters")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         source = f"def handler(event, context):\n    return {body!r}\n"
@@ -68,6 +80,7 @@ def create_demo_function(
     name: str, *, lambda_client: Any = None, iam_client: Any = None
 ) -> str:
     """Create a role and a python3.13 function whose $LATEST returns "v1"; return its ARN."""
+    _name("name", name, re.compile(r"[a-zA-Z0-9_-]{1,59}"), "a function name (1-59 of a-z0-9_-)")
     iam = _client("iam", iam_client)
     role = iam.create_role(
         RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY)
@@ -85,6 +98,7 @@ def create_demo_function(
 # --8<-- [start:publish]
 def publish_new_version(function_name: str, body: str, *, client: Any = None) -> dict[str, Any]:
     """Change $LATEST's code, then freeze it as the next numbered version."""
+    _name("function_name", function_name, FUNCTION_NAME, "a function name or ARN")
     lam = _client("lambda", client)
     lam.update_function_code(FunctionName=function_name, ZipFile=zipped_handler(body))
     lam.get_waiter("function_updated_v2").wait(FunctionName=function_name)
@@ -201,6 +215,10 @@ def point_alias(
     client: Any = None,
 ) -> dict[str, Any]:
     """Create or move ``alias`` to ``version`` (optionally weighted); check first, then send."""
+    _name("function_name", function_name, FUNCTION_NAME, "a function name or ARN")
+    _name("alias", alias, ALIAS_PATTERN, "an alias name (letters, digits, - and _, not all digits)")
+    if additional is not None and not isinstance(additional, Mapping):
+        raise ValueError("additional: expected a mapping of version to weight")
     routing = {"AdditionalVersionWeights": dict(additional or {})}
     problems = check_routing(version, routing if additional else None)
     if problems:

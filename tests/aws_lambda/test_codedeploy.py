@@ -578,6 +578,58 @@ def test_check_template_rejects_anything_else(value, message) -> None:
     assert any(message in p for p in problems), problems
 
 
+# Shaped like AWS's SAM examples: alarms chosen with Fn::If, hook functions with deployment
+# preferences switched off, the new version passed to a hook with !Ref Fn.Version.
+SAM_DOCS_STYLE = """
+Transform: AWS::Serverless-2016-10-31
+Conditions:
+  UseAlarms: !Equals [!Ref AWS::Region, us-east-1]
+Resources:
+  MyFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+      Runtime: nodejs22.x
+      CodeUri: s3://bucket/code.zip
+      AutoPublishAlias: live
+      DeploymentPreference:
+        Type: Linear10PercentEvery1Minute
+        Alarms: !If
+          - UseAlarms
+          - - !Ref AliasErrors
+          - - !Ref AWS::NoValue
+        Hooks:
+          PreTraffic: !Ref PreTrafficFunction
+  PreTrafficFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: pre.handler
+      Runtime: nodejs22.x
+      CodeUri: s3://bucket/hooks.zip
+      FunctionName: CodeDeployHook_preTraffic
+      DeploymentPreference:
+        Enabled: false
+      Environment:
+        Variables:
+          NewVersion: !Ref MyFunction.Version
+  AliasErrors:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      ComparisonOperator: GreaterThanThreshold
+      EvaluationPeriods: 2
+      MetricName: Errors
+      Namespace: AWS/Lambda
+      Period: 60
+      Statistic: Sum
+      Threshold: 0
+"""
+
+
+def test_check_template_accepts_aws_style_sam_templates() -> None:
+    assert cd.check_template(SAM_DOCS_STYLE) == []
+    assert list(lint(SAM_DOCS_STYLE, config=ManualArgs(regions=["us-east-1"]))) == []
+
+
 def test_check_template_other_rules() -> None:
     text = SAM.read_text()
     no_alias = text.replace("      AutoPublishAlias: live\n", "")
@@ -756,3 +808,55 @@ def test_cli_schedule_fuzz(name, capsys) -> None:
         code = leave.code
     assert len(capsys.readouterr().err.splitlines()) == (0 if code == 0 else 1)
     assert code == (0 if name in cd.VALID_NAMES or cd._BY_NAME.get(name) else 2)
+
+
+# ---------------------------------------------------------------- builders fed junk
+
+
+@FUZZ
+@given(function=JUNK, alias=JUNK, current=JUNK | st.sampled_from(["1", "6"]),
+       target=JUNK | st.sampled_from(["2", "7"]), before=JUNK)
+def test_render_appspec_raises_only_value_error(function, alias, current, target, before) -> None:
+    try:
+        text = cd.render_appspec(function, alias, current, target, before=before)
+    except ValueError as error:
+        assert str(error)
+        return
+    assert cd.validate_appspec(text) == []
+
+
+@FUZZ
+@given(function=JUNK | st.just("orders-api"), alias=JUNK | st.just("live"),
+       strategy=JUNK | st.just("AllAtOnce"), alarm=JUNK, artifact=JUNK | st.just("Build"))
+def test_lambda_deploy_action_raises_only_value_error(function, alias, strategy, alarm,
+                                                      artifact) -> None:
+    try:
+        action = cd.lambda_deploy_action(function, alias, strategy=strategy, alarm=alarm,
+                                         input_artifact=artifact)
+    except ValueError as error:
+        assert str(error)
+        return
+    assert action["configuration"]["FunctionName"] == function
+
+
+@FUZZ
+@given(application=JUNK, group=JUNK, appspec=JUNK)
+def test_start_deployment_raises_value_error_before_any_call_on_junk(application, group,
+                                                                     appspec) -> None:
+    class NoCalls:
+        def __getattr__(self, operation: str) -> object:
+            raise AssertionError(f"{operation} called with junk input")
+
+    with pytest.raises(ValueError):
+        cd.start_deployment(application, group, appspec, client=NoCalls())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"function": "bad name!"}, "FunctionName"), ({"alias": "7"}, "FunctionAlias"),
+     ({"alarm": ""}, "Alarms"), ({"input_artifact": "a b"}, "input_artifact")],
+)
+def test_lambda_deploy_action_names_the_bad_field(kwargs, field) -> None:
+    args = {"function": "orders-api", "alias": "live", **kwargs}
+    with pytest.raises(ValueError, match=f"^{field}"):
+        cd.lambda_deploy_action(args.pop("function"), args.pop("alias"), **args)

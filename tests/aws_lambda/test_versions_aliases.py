@@ -146,6 +146,8 @@ def test_the_service_model_rejects_these_before_moto_sees_them(aws, request_, ru
 @pytest.mark.parametrize(
     ("version", "routing"),
     [
+        # The shape of the Lambda guide's CLI example: version 1 plus 3 % to version 2.
+        ("1", {"AdditionalVersionWeights": {"2": 0.03}}),
         ("1", None),
         ("$LATEST", None),
         ("7", {"AdditionalVersionWeights": {"6": 0.9}}),
@@ -291,3 +293,49 @@ def test_the_page_table_is_generated_by_routing_table() -> None:
                       re.DOTALL)
     assert match, "the page marks its routing table"
     assert match.group(1).strip() == va.routing_table(), "regenerate the table from the code"
+
+
+# ---------------------------------------------------------------- helpers that call AWS
+
+
+@FUZZ
+@given(name=JUNK, alias=JUNK, version=JUNK, additional=JUNK)
+def test_point_alias_raises_value_error_before_any_call_on_junk(name, alias, version,
+                                                                 additional) -> None:
+    class NoCalls:
+        def __getattr__(self, operation: str) -> object:
+            raise AssertionError(f"{operation} called with junk input")
+
+    try:
+        va.point_alias(name, alias, version, additional=additional, client=NoCalls())
+    except ValueError as error:
+        assert str(error)
+    except AssertionError:
+        # Only well-formed input may reach AWS.
+        assert isinstance(name, str) and va.FUNCTION_NAME.fullmatch(name)
+        assert isinstance(alias, str) and va.ALIAS_PATTERN.fullmatch(alias)
+        assert va.check_routing(version, {"AdditionalVersionWeights": dict(additional or {})}
+                                if additional else None) == []
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda: va.publish_new_version("bad name!", "v1"), "function_name"),
+        (lambda: va.publish_new_version("orders", b"v1"), "body"),
+        (lambda: va.publish_new_version("orders", "x" * 1_001), "body"),
+        (lambda: va.create_demo_function(""), "name"),
+        (lambda: va.create_demo_function("x" * 60), "name"),
+        (lambda: va.point_alias("orders", "123", "1"), "alias"),
+        (lambda: va.point_alias("orders", "live", "1", additional=[("2", 0.1)]), "additional"),
+    ],
+)
+def test_aws_helpers_name_the_bad_field(call, field) -> None:
+    with pytest.raises(ValueError, match=f"^{field}"):
+        call()
+
+
+def test_aws_errors_pass_through_for_well_formed_input(aws) -> None:
+    lam = boto3.client("lambda")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        va.point_alias("no-such-function", "live", "1")
