@@ -3,9 +3,12 @@
 - Every test runs with fake AWS credentials and a fixed Region, so nothing can
   reach a real account even if a mock is forgotten (pytest-socket also blocks
   every host but loopback; see pyproject.toml).
-- ``aws`` runs a test (or a fence marked ``{.python fixture:aws}``) against moto: in
-  process by default, or through the wire API against moto's server on 127.0.0.1 when
-  ``HANDBOOK_AWS_MODE=server`` (``AWS_ENDPOINT_URL`` points every client at it).
+- ``aws`` runs a test (or a fence marked ``{.python fixture:aws}``) against AWS as
+  chosen by ``HANDBOOK_AWS_MODE`` (docs/how-examples-run.md):
+  ``inprocess`` (default) moto patched into botocore; ``server`` moto's HTTP server
+  on 127.0.0.1, reached through ``AWS_ENDPOINT_URL`` like any endpoint; ``endpoint``
+  an emulator you run (``HANDBOOK_ENDPOINT_URL``, for example LocalStack); ``account``
+  a real sandbox account (opt-in: costs money, see the page).
 - Every boto3 call is checked against botocore's service model first, including
   the ``max``, ``enum`` and ``pattern`` rules that botocore and moto skip.
 """
@@ -43,11 +46,45 @@ FAKE_AWS_ENVIRONMENT = {
 }
 
 
+AWS_MODES = ("inprocess", "server", "endpoint", "account")
+AWS_MODE = os.environ.get("HANDBOOK_AWS_MODE", "inprocess")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if AWS_MODE not in AWS_MODES:
+        raise pytest.UsageError(f"HANDBOOK_AWS_MODE must be one of {AWS_MODES}, not {AWS_MODE!r}")
+    if AWS_MODE == "account":
+        _configure_real_account(config)
+        return
     # Set before any test module is imported, so import-time clients see them too.
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
         os.environ.pop(name, None)
     os.environ.update(FAKE_AWS_ENVIRONMENT)
+    if AWS_MODE == "endpoint":
+        endpoint = os.environ.get("HANDBOOK_ENDPOINT_URL", "")
+        if not endpoint.startswith(("http://127.", "http://localhost", "http://[::1]")):
+            raise pytest.UsageError(
+                "HANDBOOK_AWS_MODE=endpoint needs HANDBOOK_ENDPOINT_URL on loopback, "
+                "for example http://localhost:4566 for LocalStack"
+            )
+        # LocalStack uses a 12-digit access key id as the account id: match moto's.
+        os.environ["AWS_ACCESS_KEY_ID"] = "123456789012"
+
+
+def _configure_real_account(config: pytest.Config) -> None:
+    """A real sandbox account: only with a named profile, accepted costs and open sockets."""
+    profile = os.environ.get("HANDBOOK_AWS_PROFILE")
+    if not profile or os.environ.get("HANDBOOK_ACCEPT_AWS_COSTS") != "yes":
+        raise pytest.UsageError(
+            "HANDBOOK_AWS_MODE=account runs the examples in a real AWS account and costs "
+            "money: set HANDBOOK_AWS_PROFILE to a sandbox profile and "
+            "HANDBOOK_ACCEPT_AWS_COSTS=yes (see docs/how-examples-run.md)"
+        )
+    if not config.getoption("--force-enable-socket"):
+        raise pytest.UsageError("HANDBOOK_AWS_MODE=account also needs --force-enable-socket")
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ["AWS_PROFILE"] = profile
+    os.environ["NO_MKDOCS_2_WARNING"] = "1"
 
 
 def pytest_markdown_docs_markdown_it() -> HandbookMarkdownParser:
@@ -59,11 +96,6 @@ def pytest_markdown_docs_markdown_it() -> HandbookMarkdownParser:
 def _strict_service_model(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reject any boto3 request that breaks botocore's model, before moto sees it."""
     strict_model.install(monkeypatch)
-
-
-AWS_MODE = os.environ.get("HANDBOOK_AWS_MODE", "inprocess")
-if AWS_MODE not in ("inprocess", "server"):
-    raise pytest.UsageError(f"HANDBOOK_AWS_MODE must be inprocess or server, not {AWS_MODE!r}")
 
 
 @pytest.fixture(scope="session")
@@ -92,12 +124,14 @@ def aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iter
     deletion is complete, so the same examples are safe to point at a real endpoint
     (see docs/how-examples-run.md).
     """
+    context: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
     if AWS_MODE == "server":
         url = request.getfixturevalue("moto_server")
         _reset_moto_server(url)
         monkeypatch.setenv("AWS_ENDPOINT_URL", url)
-        context: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
-    else:
+    elif AWS_MODE == "endpoint":
+        monkeypatch.setenv("AWS_ENDPOINT_URL", os.environ["HANDBOOK_ENDPOINT_URL"])
+    elif AWS_MODE == "inprocess":
         from moto import mock_aws
 
         context = mock_aws()
@@ -105,7 +139,9 @@ def aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iter
         yield
         created = list(recorder.created)
         failures = recorder.clean_up()
-        remaining = cleanup.leftovers(created)
+        # Only moto's accounts start empty, so only there can leftovers be listed.
+        moto = AWS_MODE in ("inprocess", "server")
+        remaining = cleanup.leftovers(created) if moto else []
     if AWS_MODE == "server":
         _reset_moto_server(url)
     problems = failures + remaining + [

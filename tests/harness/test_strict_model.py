@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import boto3
@@ -11,6 +12,9 @@ import pytest
 from tests.support.strict_model import StrictModelError, _compile, validate
 
 ROLE = "arn:aws:iam::123456789012:role/handbook-lambda"
+LAMBDA_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+    "Action": "sts:AssumeRole"}]})
 
 
 def tiny_zip() -> bytes:
@@ -25,7 +29,7 @@ def lambda_client(aws: None):
     iam = boto3.client("iam")
     iam.create_role(
         RoleName="handbook-lambda",
-        AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[]}',
+        AssumeRolePolicyDocument=LAMBDA_TRUST,
     )
     client = boto3.client("lambda")
     client.create_function(
@@ -77,7 +81,7 @@ def test_moto_alone_would_have_accepted_it(aws: None) -> None:
     from tests.support import strict_model
 
     iam = boto3.client("iam")
-    iam.create_role(RoleName="handbook-lambda", AssumeRolePolicyDocument="{}")
+    iam.create_role(RoleName="handbook-lambda", AssumeRolePolicyDocument=LAMBDA_TRUST)
     client = boto3.client("lambda")
     client.create_function(
         FunctionName="demo", Runtime="python3.13", Role=ROLE, Handler="index.handler",

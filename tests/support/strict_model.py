@@ -20,6 +20,8 @@ from botocore.client import BaseClient
 from botocore.exceptions import ParamValidationError
 from botocore.model import Shape
 
+from tests.support import policy_lint
+
 
 class StrictModelError(ParamValidationError):
     """A request AWS would reject that botocore's own validation lets through."""
@@ -130,6 +132,7 @@ _original_make_api_call = BaseClient._make_api_call
 
 def _strict_make_api_call(self: BaseClient, operation_name: str, api_params: dict) -> Any:
     check_call(self, operation_name, api_params)
+    policy_lint.check_call(self.meta.service_model.service_name, operation_name, api_params)
     return _original_make_api_call(self, operation_name, api_params)
 
 
