@@ -302,7 +302,9 @@ def simulate_deployment(
     planned += [step] if step else []
     if ok:
         for minute, percent in schedule:
-            planned.append(Step(now + minute, "AllowTraffic", percent, f"{percent} % on new"))
+            note = (f"alias weights: {100 - percent} % original, {percent} % new" if percent < 100
+                    else "the alias now points at the new version")
+            planned.append(Step(now + minute, "AllowTraffic", percent, note))
         now += time_to_full(schedule)
         now, step, ok = _hook("AfterAllowTraffic", after_hook, now, hook_minutes)
         if step:
@@ -312,12 +314,27 @@ def simulate_deployment(
         shifted = kept[-1].new_version_percent
         kept.append(Step(alarm_at, "Alarm", shifted, "CloudWatch alarm in ALARM: stop"))
         kept.append(Step(alarm_at, "Rollback", 0, "alias back on the original version"))
-        return DeploymentRun(False, (*kept, Step(alarm_at, "End", 0, "Stopped")))
+        return DeploymentRun(False, (*kept, Step(alarm_at, "End", 0, "stopped by the alarm")))
     if not ok:
         planned.append(Step(now, "Rollback", 0, "alias back on the original version"))
-        return DeploymentRun(False, (*planned, Step(now, "End", 0, "Failed")))
-    return DeploymentRun(True, (*planned, Step(now, "End", 100, "Succeeded")))
+        return DeploymentRun(False, (*planned, Step(now, "End", 0, "deployment failed")))
+    return DeploymentRun(True, (*planned, Step(now, "End", 100, "deployment succeeded")))
 # --8<-- [end:simulate]
+
+
+def timeline_table(run: DeploymentRun) -> str:
+    """A deployment's timeline as a Markdown table (the page shows two, generated here)."""
+    lines = ["| Minute | Event | On the new version | What happened |", "|---:|---|---:|---|"]
+    for step in run.steps:
+        lines.append(f"| {step.minute:g} | {step.event} | {step.new_version_percent} % "
+                     f"| {step.note or '–'} |")
+    return "\n".join(lines)
+
+
+TIMELINES = {
+    "clean": lambda: simulate_deployment("Canary10Percent5Minutes"),
+    "alarm": lambda: simulate_deployment("Linear10PercentEvery1Minute", alarm_at=4.5),
+}
 
 
 # --8<-- [start:hook]

@@ -211,6 +211,12 @@ def test_the_page_charts_are_generated_from_traffic_schedule(config) -> None:
     assert block == f"```mermaid\n{cd.traffic_chart(config)}\n```"
 
 
+@pytest.mark.parametrize("name", sorted(cd.TIMELINES))
+def test_the_page_timelines_are_generated_by_simulate_deployment(name) -> None:
+    assert _between(PAGE.read_text(), f"timeline {name}") == cd.timeline_table(
+        cd.TIMELINES[name]())
+
+
 def test_the_chart_shows_the_percent_in_force_each_minute() -> None:
     chart = cd.traffic_chart("LambdaLinear10PercentEvery2Minutes")
     bars = re.search(r"bar \[(.*)\]", chart).group(1)
