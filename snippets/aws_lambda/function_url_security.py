@@ -603,6 +603,11 @@ def add_permissions(requests: Iterable[Mapping[str, Any]], client: Any = None) -
 # --8<-- [start:render]
 def rendered_statement(request: Mapping[str, Any], function_arn: str) -> dict[str, Any]:
     """The statement ``get_policy`` shows for an ``add_permission`` request, as AWS writes it."""
+    if not isinstance(request, Mapping) or not all(
+        isinstance(request.get(k), str) and request.get(k) for k in ("StatementId", "Action",
+                                                                     "Principal")):
+        raise ValueError("request: needs StatementId, Action and Principal strings")
+    parse_function_arn(function_arn)
     principal = request["Principal"]
     if principal != "*":
         if _ACCOUNT.fullmatch(principal):
@@ -628,6 +633,8 @@ def rendered_statement(request: Mapping[str, Any], function_arn: str) -> dict[st
 
 def rendered_policy(requests: Iterable[Mapping[str, Any]], function_arn: str) -> dict[str, Any]:
     """The function's resource-based policy after the requests, as ``get_policy`` returns it."""
+    if isinstance(requests, str | bytes | Mapping) or not isinstance(requests, Iterable):
+        raise ValueError("requests: must be a list of add_permission requests")
     return {
         "Version": "2012-10-17",
         "Id": "default",

@@ -913,3 +913,33 @@ def test_invoke_permissions_only_builds_or_raises_value_error(
     except ValueError:
         return
     assert [r["Action"] for r in requests] == [INVOKE_URL, INVOKE]
+
+
+@settings(max_examples=50, deadline=None)
+@given(document=documents, action=st.sampled_from([INVOKE, "lambda:CreateFunctionUrlConfig"])
+       | st.text(max_size=10) | st.integers(),
+       context=st.dictionaries(st.text(max_size=30), st.text(max_size=10), max_size=3)
+       | st.none())
+def test_policy_effect_only_judges_or_raises_value_error(
+    document: Any, action: Any, context: Any
+) -> None:
+    try:
+        effect, where = policy_effect(document, action=action, resource=FUNCTION,
+                                      context=context)
+    except ValueError:
+        return
+    assert effect in ("Allow", "Deny", None) and where
+
+
+@settings(max_examples=50, deadline=None)
+@given(requests=st.lists(st.dictionaries(
+    st.sampled_from(["StatementId", "Action", "Principal", "Qualifier",
+                     "FunctionUrlAuthType", "InvokedViaFunctionUrl"]),
+    st.text(max_size=12) | st.booleans() | st.integers(), max_size=6), max_size=3) | json_values,
+    function=st.sampled_from([FUNCTION, "x"]))
+def test_rendered_policy_only_renders_or_raises_value_error(requests: Any, function: str) -> None:
+    try:
+        document = rendered_policy(requests, function)
+    except ValueError:
+        return
+    assert len(document["Statement"]) == len(requests)

@@ -151,7 +151,7 @@ def test_check_url_qualifier_agrees_with_the_botocore_model(qualifier: str) -> N
 
 # ----------------------------------------------------------------- CORS
 
-AWS_CORS_EXAMPLE = {  # API_Cors / urls-configuration examples
+AWS_CORS_EXAMPLE = {  # origins as in the API_Cors reference; the rest a realistic setup
     "AllowCredentials": False,
     "AllowHeaders": ["date", "keep-alive", "x-custom-header"],
     "AllowMethods": ["GET", "POST", "DELETE"],
@@ -531,3 +531,47 @@ def test_signing_without_credentials_is_a_clear_error(monkeypatch: pytest.Monkey
     monkeypatch.setattr(boto3.Session, "get_credentials", lambda self: None)
     with pytest.raises(ValueError, match="credentials: none found"):
         signed_headers(URL)
+
+
+anything = st.none() | st.booleans() | st.integers() | st.text(max_size=30) | st.binary(
+    max_size=10) | st.lists(st.text(max_size=5), max_size=3) | st.dictionaries(
+    st.text(max_size=5), st.integers(), max_size=2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=anything | st.sampled_from(["fn", "my-function"]),
+       auth=anything | st.sampled_from(["NONE", "AWS_IAM"]),
+       qualifier=anything | st.sampled_from(["live", "$LATEST", "7"]),
+       cors=anything, mode=anything | st.sampled_from(["BUFFERED", "RESPONSE_STREAM"]))
+def test_url_config_request_only_builds_or_raises_value_error(
+    name: Any, auth: Any, qualifier: Any, cors: Any, mode: Any
+) -> None:
+    try:
+        request = url_config_request(name, auth_type=auth, qualifier=qualifier, cors=cors,
+                                     invoke_mode=mode)
+    except ValueError as error:
+        assert str(error)
+        return
+    assert request["AuthType"] in ("NONE", "AWS_IAM") and request["FunctionName"] == name
+    check_url_qualifier(request.get("Qualifier"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(url=anything | st.just(URL + "/x"), method=anything | st.sampled_from(["GET", "POST"]),
+       body=anything)
+def test_signed_headers_only_signs_or_raises_value_error(url: Any, method: Any,
+                                                         body: Any) -> None:
+    try:
+        headers = signed_headers(url, method=method, body=body, credentials=FAKE)
+    except ValueError:
+        return
+    assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=")
+
+
+@settings(max_examples=40, deadline=None)
+@given(anything)
+def test_check_url_qualifier_only_passes_or_raises_value_error(qualifier: Any) -> None:
+    try:
+        check_url_qualifier(qualifier)
+    except ValueError as error:
+        assert str(error).startswith("qualifier:")
