@@ -141,6 +141,13 @@ def replay(sample_events: Sequence[Mapping[str, Any]], events=None) -> int:
     """Publish sample events (moto accepts ``aws.*`` sources; AWS keeps them for itself)."""
     import boto3
 
+    for index, event in enumerate(sample_events):
+        if (not isinstance(event, Mapping) or not isinstance(event.get("source"), str)
+                or not isinstance(event.get("detail-type"), str)
+                or not isinstance(event.get("detail"), Mapping)
+                or not isinstance(event.get("resources"), list)):
+            raise ValueError(f"event #{index + 1}: needs source, detail-type, detail and "
+                             "resources, as sample_event() builds them")
     events = events or boto3.client("events")
     entries = [{"Source": e["source"], "DetailType": e["detail-type"],
                 "Detail": json.dumps(e["detail"]), "Resources": list(e["resources"])}

@@ -103,8 +103,11 @@ def ssh_config(ssh_key_id: str, identity_file: str = "~/.ssh/codecommit_rsa") ->
 
 # --8<-- [start:apply]
 def _git(repo_dir: Path, *args: str) -> str:
-    result = subprocess.run(["git", "-C", str(repo_dir), *args], capture_output=True,
-                            text=True, check=False, timeout=30)
+    try:
+        result = subprocess.run(["git", "-C", str(repo_dir), *args], capture_output=True,
+                                text=True, check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise ValueError(f"git {' '.join(args)} could not run: {error}") from None
     if result.returncode != 0:
         raise ValueError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout
@@ -115,6 +118,8 @@ def apply_git_setup(repo_dir: str | Path, setup: GitSetup, remote: str = "origin
     repo_dir = Path(repo_dir)
     if not isinstance(setup, GitSetup):
         raise ValueError("setup: must come from git_setup()")
+    if not isinstance(remote, str) or not re.fullmatch(r"[\w.-]+", remote) or remote[0] == "-":
+        raise ValueError(f"remote {remote!r}: must be a remote name such as 'origin'")
     if not (repo_dir / ".git").is_dir():
         raise ValueError(f"repo_dir {str(repo_dir)!r}: not a Git working tree")
     existing = _git(repo_dir, "remote").split()

@@ -139,15 +139,17 @@ def test_key_policy_shape_and_errors() -> None:
         cross_account_key_policy("123456789012", "role/x", [OTHER_ACCOUNT])
 
 
-def test_key_policy_is_accepted_and_read_back(aws: None) -> None:
+def test_default_key_policy_keeps_the_key_in_its_own_account(aws: None) -> None:
+    """A new customer managed key trusts only its own account until its policy says more."""
     kms = boto3.client("kms")
-    policy = cross_account_key_policy("123456789012", HANDBOOK_PIPELINE["roleArn"],
-                                      [OTHER_ACCOUNT])
-    key = kms.create_key(Description="artifacts", Policy=json.dumps(policy))["KeyMetadata"]
+    key = kms.create_key(Description="artifacts")["KeyMetadata"]
     assert key["KeyManager"] == "CUSTOMER", "only a customer managed key can be shared"
-    read = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
-    principals = read["Statement"][1]["Principal"]["AWS"]
-    assert f"arn:aws:iam::{OTHER_ACCOUNT}:root" in principals
+    default = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    principals = json.dumps([s["Principal"] for s in default["Statement"]])
+    assert OTHER_ACCOUNT not in principals and "123456789012" in principals
+    shared = cross_account_key_policy("123456789012", HANDBOOK_PIPELINE["roleArn"],
+                                      [OTHER_ACCOUNT])
+    assert f"arn:aws:iam::{OTHER_ACCOUNT}:root" in json.dumps(shared["Statement"])
 
 
 # --- the store between actions -----------------------------------------------------------------

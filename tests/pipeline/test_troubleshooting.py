@@ -146,15 +146,23 @@ def test_rule_for_several_states(aws: None) -> None:
 
 # --- the service role ------------------------------------------------------------------------
 
+ACCOUNT = "123456789012"
+KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 FULL_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
-        {"Effect": "Allow", "Action": ["codecommit:Get*", "codecommit:UploadArchive",
-                                       "codecommit:CancelUploadArchive"], "Resource": "*"},
+        {"Effect": "Allow",
+         "Action": ["codecommit:GetBranch", "codecommit:GetCommit",
+                    "codecommit:GetUploadArchiveStatus", "codecommit:UploadArchive",
+                    "codecommit:CancelUploadArchive"],
+         "Resource": f"arn:aws:codecommit:us-east-1:{ACCOUNT}:aws-cicd-handbook"},
         {"Effect": "Allow", "Action": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
-         "Resource": "*"},
-        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*"},
-        {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*"},
+         "Resource": f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/aws-cicd-handbook-*"},
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+         "Resource": [f"arn:aws:s3:::aws-cicd-handbook-artifacts-{ACCOUNT}/*",
+                      f"arn:aws:s3:::aws-cicd-handbook-site-{ACCOUNT}/*"]},
+        {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+         "Resource": KEY},
     ],
 }
 
@@ -283,3 +291,14 @@ def test_pattern_equals_the_example_on_the_aws_events_page() -> None:
                   "detail-type": ["CodePipeline Pipeline Execution State Change"],
                   "detail": {"state": ["FAILED"]}}
     assert state_change_pattern("pipeline", ["FAILED"]) == documented
+
+
+@FUZZ
+@given(events=st.lists(JSON_LIKE, min_size=1, max_size=3))
+def test_fuzz_replay_rejects_junk_before_calling_aws(events: list[Any]) -> None:
+    class NoCalls:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"unexpected AWS call {name}")
+
+    with pytest.raises(ValueError, match="event #"):
+        ts.replay(events, events=NoCalls())

@@ -8,7 +8,6 @@ without any network. The cross-account example runs in moto with IAM enforcement
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import shutil
@@ -21,7 +20,7 @@ import boto3
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from snippets.source import codecommit as cc
@@ -252,13 +251,10 @@ def test_create_repository_checks_the_name_before_calling_aws() -> None:
 # --- cross-account access, end to end with IAM enforcement -------------------------------------
 
 
-def for_moto(policy: dict[str, Any]) -> dict[str, Any]:
-    """moto checks identity policies for CodeCommit calls against Resource "*" only, so a
-    policy scoped to the repository ARN (what AWS needs) is widened for the fake."""
-    widened = copy.deepcopy(policy)
-    for statement in widened["Statement"]:
-        statement["Resource"] = "*"
-    return widened
+# moto checks identity policies for CodeCommit calls against Resource "*" only, so a policy
+# scoped to the repository ARN (what AWS needs, reader_role_policy) is never matched there.
+# In the fake, the role gets AWS's managed read-only policy instead.
+READ_ONLY_MANAGED = "arn:aws:iam::aws:policy/AWSCodeCommitReadOnly"
 
 
 def session_from(credentials: dict[str, Any]) -> boto3.Session:
@@ -268,8 +264,13 @@ def session_from(credentials: dict[str, Any]) -> boto3.Session:
                          region_name="us-east-1")
 
 
-def test_cross_account_read_through_an_assumed_role(aws: None) -> None:
+@pytest.mark.slow  # moto loads AWS's managed policies for this one
+def test_cross_account_read_through_an_assumed_role(monkeypatch: pytest.MonkeyPatch,
+                                                  aws: None) -> None:
     from moto.core import set_initial_no_auth_action_count
+
+    # Read when moto creates this test's IAM backend (at the first IAM call below).
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
     # Account A (123456789012) owns the repository and a role that trusts account B.
     repository = cc.create_repository("aws-cicd-handbook")
@@ -280,9 +281,7 @@ def test_cross_account_read_through_an_assumed_role(aws: None) -> None:
         RoleName="HandbookRepoReader",
         AssumeRolePolicyDocument=json.dumps(cc.reader_trust_policy(OTHER_ACCOUNT)),
     )["Role"]["Arn"]
-    iam.put_role_policy(RoleName="HandbookRepoReader", PolicyName="read-handbook",
-                        PolicyDocument=json.dumps(for_moto(cc.reader_role_policy(
-                            repository["Arn"]))))
+    iam.attach_role_policy(RoleName="HandbookRepoReader", PolicyArn=READ_ONLY_MANAGED)
     trust = iam.get_role(RoleName="HandbookRepoReader")["Role"]["AssumeRolePolicyDocument"]
     assert trust["Statement"][0]["Principal"] == {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"}
 
@@ -393,3 +392,20 @@ def test_fuzz_policy_builders_raise_only_value_error(value: Any) -> None:
         except ValueError:
             continue
         assert profile.startswith("[profile ")
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(remote=JSON_LIKE | st.text(max_size=20))
+def test_fuzz_apply_with_any_remote_name(repo: Path, remote: Any) -> None:
+    try:
+        read_back = cc.apply_git_setup(repo, cc.git_setup("ssh"), remote)
+    except ValueError:
+        return
+    assert read_back["url"] == cc.clone_url("ssh")
+
+
+def test_apply_when_git_cannot_run(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(ValueError, match="could not run"):
+        cc.apply_git_setup(repo, cc.git_setup("ssh"))
