@@ -100,6 +100,8 @@ def lint_template(text: str) -> list[str]:
     """cfn-lint's findings as ``RULE line N: message`` strings ([] when clean)."""
     from cfnlint.api import ManualArgs, lint
 
+    if not isinstance(text, str):
+        raise ValueError(f"template: expected text, got {type(text).__name__}")
     matches = lint(text, config=ManualArgs(regions=["us-east-1"]))
     return [f"{m.rule.id} line {m.linenumber}: {m.message}" for m in matches]
 
@@ -274,6 +276,8 @@ def _node_problems(source: str) -> list[str]:
 
 def inline_zip_size(source: str, language: str = "python") -> int:
     """Size of the .zip CloudFormation would make from inline code (one index file)."""
+    if not isinstance(source, str):
+        raise ValueError(f"source: expected text, got {type(source).__name__}")
     buffer = io.BytesIO()
     name = "index.js" if language == "nodejs" else "index.py"
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -283,7 +287,10 @@ def inline_zip_size(source: str, language: str = "python") -> int:
 
 def inline_code(template: Mapping[str, Any], resource: str = "Function") -> str:
     """The inline source of one function, e.g. to unit-test its handler before deploying."""
-    code = template["Resources"][resource]["Properties"]["Code"]["ZipFile"]
+    try:
+        code = template["Resources"][resource]["Properties"]["Code"]["ZipFile"]
+    except (KeyError, TypeError, IndexError):
+        raise ValueError(f"{resource}.Code.ZipFile: no inline code in this template") from None
     if not isinstance(code, str):
         raise ValueError(f"{resource}.Code.ZipFile: not literal text")
     return code

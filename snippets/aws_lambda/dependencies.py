@@ -213,6 +213,10 @@ def pip_command(
 
 def shell_line(arguments: Sequence[str]) -> str:
     """The command as you would type it in a POSIX shell."""
+    if isinstance(arguments, str | bytes) or not isinstance(arguments, Sequence):
+        raise ValueError("arguments: must be a list of strings")
+    if not all(isinstance(argument, str) for argument in arguments):
+        raise ValueError("arguments: every argument must be a string")
     return shlex.join(arguments)
 
 

@@ -563,3 +563,24 @@ def test_fuzz_cli_with_any_file(tmp_path, capsys, content) -> None:
     assert code in (0, 1, 2)
     if code == 2:
         assert len(captured.err.strip().splitlines()) == 1
+
+
+@FUZZ
+@given(value=JUNK)
+def test_fuzz_helpers_raise_only_value_error(value) -> None:
+    for call in (cfn.inline_zip_size, cfn.inline_code):
+        try:
+            call(value)
+        except ValueError as error:
+            assert str(error)
+
+
+@settings(max_examples=10, deadline=None)
+@given(value=JUNK | st.text(max_size=200))
+def test_fuzz_lint_template(value) -> None:
+    try:
+        findings = cfn.lint_template(value)
+    except ValueError as error:
+        assert str(error).startswith("template:")
+    else:
+        assert all(isinstance(finding, str) for finding in findings)

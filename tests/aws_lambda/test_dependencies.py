@@ -537,3 +537,18 @@ def test_an_unwritable_output_is_a_value_error(project, tmp_path) -> None:
     dangling.symlink_to(tmp_path / "no-such-dir" / "out.zip")
     with pytest.raises(ValueError, match="out_zip: cannot write"):
         deps.build_package(source, None, dangling)
+
+
+@FUZZ
+@given(value=JUNK | NAMES)
+def test_fuzz_path_and_bytes_helpers_raise_only_value_error(project, tmp_path, monkeypatch, value):
+    monkeypatch.chdir(tmp_path)
+    for call in (deps.package_size, deps.code_sha256, deps.shell_line):
+        try:
+            call(value)
+        except ValueError as error:
+            assert str(error)
+    try:
+        deps.build_layer(value, "layer.zip")
+    except ValueError as error:
+        assert str(error)
