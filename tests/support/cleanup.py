@@ -180,8 +180,10 @@ class Recorder:
             except NotImplementedError:
                 continue  # moto lacks a few deletes (CodeDeploy DeleteApplication); AWS has them
             except ClientError as error:
-                if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 501:
-                    continue  # the same, through moto's server
+                # The same through moto's server: an untyped 500 or 501. AWS's own server
+                # errors always carry a code (InternalFailure, ServiceUnavailable...).
+                if error.response.get("Error", {}).get("Code") in ("500", "501"):
+                    continue
                 code = error.response.get("Error", {}).get("Code", "")
                 if "NotFound" not in code and "NoSuch" not in code and code not in (
                     "ResourceNotFoundException", "RepositoryDoesNotExistException",

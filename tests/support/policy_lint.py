@@ -30,8 +30,8 @@ POLICY_PARAMETERS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
     ("iam", "CreatePolicy"): (("PolicyDocument", "identity"),),
     ("iam", "CreatePolicyVersion"): (("PolicyDocument", "identity"),),
     ("s3", "PutBucketPolicy"): (("Policy", "resource"),),
-    ("kms", "CreateKey"): (("Policy", "resource"),),
-    ("kms", "PutKeyPolicy"): (("Policy", "resource"),),
+    ("kms", "CreateKey"): (("Policy", "key"),),
+    ("kms", "PutKeyPolicy"): (("Policy", "key"),),
     ("ecr", "SetRepositoryPolicy"): (("policyText", "resource"),),
     ("secretsmanager", "PutResourcePolicy"): (("ResourcePolicy", "resource"),),
     ("organizations", "CreatePolicy"): (("Content", "scp"),),
@@ -72,6 +72,10 @@ def _issues(document: Mapping[str, Any], kind: str) -> Iterator[tuple[str, str]]
     text = json.dumps(document, sort_keys=True)
     for finding in _parliament(text):
         issue, detail = finding
+        if kind == "key" and issue == "RESOURCE_STAR":
+            # In a key policy "Resource": "*" means "this key": docs.aws.amazon.com/kms/latest/
+            # developerguide/key-policy-overview.html
+            continue
         if kind in ("trust", "resource", "scp") and "neither Resource nor NotResource" in detail:
             continue  # trust policies name no Resource; parliament reads identity policies
         if kind == "trust" and issue == "UNKNOWN_ACTION" and "sts:" in detail:
@@ -84,7 +88,7 @@ def _issues(document: Mapping[str, Any], kind: str) -> Iterator[tuple[str, str]]
         for key in ("Action", "Resource"):
             values = statement.get(key)
             values = [values] if isinstance(values, str) else values or []
-            if "*" in values:
+            if "*" in values and not (kind == "key" and key == "Resource"):
                 yield "ALLOW_STAR", f'"{key}": "*" allows {key.lower()}s nobody chose'
 
 
