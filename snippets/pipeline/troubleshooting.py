@@ -173,10 +173,10 @@ def drain(queue_url: str, sqs=None) -> list[dict[str, Any]]:
 
 
 # --8<-- [start:permissions]
-# What the service role needs per AWS-owned provider, from the CodePipeline service role
-# policy AWS documents (a first check: it looks at actions, not resources or conditions).
+# What the service role needs per AWS-owned provider, from the "service role permissions"
+# of each action's reference page (a first check: actions only, not resources/conditions).
 PROVIDER_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "CodeCommit": ("codecommit:GetBranch", "codecommit:GetCommit",
+    "CodeCommit": ("codecommit:GetRepository", "codecommit:GetBranch", "codecommit:GetCommit",
                    "codecommit:GetUploadArchiveStatus", "codecommit:UploadArchive",
                    "codecommit:CancelUploadArchive"),
     "CodeStarSourceConnection": ("codestar-connections:UseConnection",),

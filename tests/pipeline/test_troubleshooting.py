@@ -152,7 +152,7 @@ FULL_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
         {"Effect": "Allow",
-         "Action": ["codecommit:GetBranch", "codecommit:GetCommit",
+         "Action": ["codecommit:GetRepository", "codecommit:GetBranch", "codecommit:GetCommit",
                     "codecommit:GetUploadArchiveStatus", "codecommit:UploadArchive",
                     "codecommit:CancelUploadArchive"],
          "Resource": f"arn:aws:codecommit:us-east-1:{ACCOUNT}:aws-cicd-handbook"},
