@@ -591,6 +591,9 @@ class _Build:
     def phase(self, key: str) -> str | None:
         """Run a phase's commands, then its finally block; return the first error."""
         spec = self.spec.get("phases", {}).get(key) or {}
+        for setting in ("runtime-versions", "run-as"):
+            if setting in spec:  # the container's job on CodeBuild; not imitated here
+                self.log.container(f"Local run: {setting} {spec[setting]} not applied")
         error = None
         deadline = time.monotonic() + self.timeout
         for command in spec.get("commands", []):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 CHECKED = "2026-11-26"
 LIMITS_PAGE = "https://docs.aws.amazon.com/codebuild/latest/userguide/limits.html"
@@ -167,10 +168,11 @@ def project_request(
 
 # --8<-- [start:moto]
 MOTO_PLACEHOLDER = "supplied-by-codepipeline"
+MOTO_LOCATION_ERROR = "Project source location is required"
 
 
 def moto_workaround(request: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``request`` that moto 5.2.5 accepts. For tests only, never for AWS.
+    """A copy of ``request`` that moto 5.2.5 accepts: never needed by AWS itself.
 
     moto wrongly demands ``source.location`` and ``artifacts.location`` even for
     CODEPIPELINE, where AWS takes both from the pipeline. The placeholder says so.
@@ -187,7 +189,16 @@ def moto_workaround(request: Mapping[str, Any]) -> dict[str, Any]:
 def create_build_project(request: Mapping[str, Any], client: Any = None) -> dict[str, Any]:
     """Create the project, then read it back the way the console would show it."""
     client = client or boto3.client("codebuild")
-    client.create_project(**request)
+    try:
+        client.create_project(**request)
+    except ClientError as error:
+        # Only moto answers a CODEPIPELINE project with this error (see moto_workaround);
+        # AWS accepts the request as it is. Anything else is a real error.
+        if MOTO_LOCATION_ERROR not in str(error) or request.get("source", {}).get(
+            "type"
+        ) != "CODEPIPELINE":
+            raise
+        client.create_project(**moto_workaround(request))
     found = client.batch_get_projects(names=[request["name"]])
     return found["projects"][0]
 # --8<-- [end:create]

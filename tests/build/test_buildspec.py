@@ -733,6 +733,7 @@ def test_the_project_buildspec_builds_the_site_artifact(tmp_path: Path) -> None:
     assert result.artifacts == {"primary": ["index.html"]}
     assert result.reports == {"aws-cicd-handbook-tests": ["junit.xml"]}
     assert result.exported == {"SITE_COMMIT": "abc1234"}
+    assert "Local run: runtime-versions {'python': '3.12'} not applied" in result.log
     assert "Site built from abc1234" in result.log
 
 

@@ -64,7 +64,7 @@ def test_moto_wrongly_demands_a_location_for_codepipeline(aws) -> None:
 
 def test_the_project_is_created_and_read_back(aws) -> None:
     role_arn = cb.create_service_role()
-    project = cb.create_build_project(cb.moto_workaround(cb.project_request(role_arn)))
+    project = cb.create_build_project(cb.project_request(role_arn))
     assert project["name"] == "aws-cicd-handbook-build"
     assert project["arn"].endswith(":project/aws-cicd-handbook-build")
     assert project["source"]["type"] == project["artifacts"]["type"] == "CODEPIPELINE"
@@ -78,6 +78,36 @@ def test_the_project_is_created_and_read_back(aws) -> None:
     document = role["AssumeRolePolicyDocument"]
     document = json.loads(document) if isinstance(document, str) else document
     assert document == cb.trust_policy()
+
+
+class FakeCodeBuild:
+    """Stands in for AWS, which accepts the request as it is."""
+
+    def __init__(self) -> None:
+        self.created: list[dict] = []
+
+    def create_project(self, **request):
+        self.created.append(request)
+
+    def batch_get_projects(self, names):
+        return {"projects": [{"name": names[0], **self.created[-1]}]}
+
+
+def test_against_aws_the_request_is_sent_unchanged() -> None:
+    client = FakeCodeBuild()
+    request = cb.project_request(ROLE)
+    cb.create_build_project(request, client=client)
+    assert client.created == [request], "no placeholder, no second call"
+
+
+def test_other_create_errors_are_not_swallowed(aws) -> None:
+    request = cb.project_request(cb.create_service_role())
+    cb.create_build_project(request)
+    with pytest.raises(ClientError, match="ResourceAlreadyExistsException"):
+        cb.create_build_project(request)
+    s3_source = {**request, "name": "other", "source": {"type": "S3"}}
+    with pytest.raises(ClientError, match="location is required"):
+        cb.create_build_project(s3_source)
 
 
 def test_the_workaround_only_touches_codepipeline_parts() -> None:
