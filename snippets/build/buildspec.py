@@ -42,7 +42,9 @@ PHASE_TRANSITIONS = (
 SCHEMA_PATH = Path(__file__).with_name("buildspec.schema.json")
 EXAMPLES = Path(__file__).with_name("examples")  # the buildspecs the pages run
 MAX_SOURCE_CHARS = 1_000_000  # a buildspec is a few KB; refuse megabytes of YAML
-MAX_COMMAND_OUTPUT = 1_000_000  # characters of one command's output kept in the log
+MAX_COMMAND_OUTPUT = 1_000_000  # bytes of one command's output kept in the log
+MAX_OUTPUT_BYTES = 50_000_000  # a command writing more output than this is stopped
+BASH = shutil.which("bash") or "/bin/bash"
 DEFAULT_PHASE_TIMEOUT = 600.0  # seconds; CodeBuild's own limit is the build timeout
 LOCAL_DIR = ".codebuild-local"  # the runner's own files, inside the workdir
 
@@ -311,12 +313,13 @@ class BuildRun:
 class _Result:
     exit_code: int
     output: str
-    timed_out: bool
+    stopped: str  # "" ran to the end; "timeout" or "output" when the runner killed it
 
 
 # bash that restores the previous command's shell state, runs one command, saves the state.
 # Each command gets its own process, so a runaway command can be killed without losing
 # what earlier commands did (cd, export, plain variables, functions, set -o options).
+# Only bash builtins are used, so a command that empties PATH cannot break the hand-over.
 _COMMAND_SCRIPT = r"""
 __cb_state="$1"; __cb_command="$2"; __cb_succeeding="$CODEBUILD_BUILD_SUCCEEDING"
 if [ -n "$__cb_state" ] && [ -f "$__cb_state" ]; then
@@ -340,9 +343,12 @@ OPTIND|OPTARG|CODEBUILD_BUILD_SUCCEEDING) continue ;;
         case "$__cb_decl" in "declare -"*) printf '%s\n' "$__cb_decl" ;; esac
       done
       declare -f
-      set +o | grep -v -e ' history$' -e ' monitor$' -e ' interactive-comments$'
+      while IFS= read -r __cb_line; do
+        case "$__cb_line" in *" history"|*" monitor"|*" interactive-comments") ;;
+          *) printf '%s\n' "$__cb_line" ;; esac
+      done < <(set +o)
       printf 'cd -- %q 2>/dev/null || true\n' "$PWD"
-    } > "$__cb_state.tmp" 2>/dev/null && mv -f "$__cb_state.tmp" "$__cb_state"
+    } > "$__cb_state" 2>/dev/null
   fi
   exit "$__cb_rc"
 }
@@ -363,9 +369,10 @@ class _Shell:
 
     def run(self, command: str, timeout: float) -> _Result:
         state = str(self.state_file) if self.state_file else ""
+        deadline = time.monotonic() + max(timeout, 0.01)
         with self.output_file.open("wb") as out:
             process = subprocess.Popen(
-                ["bash", "--noprofile", "--norc", "-c", _COMMAND_SCRIPT, "bash", state, command],
+                [BASH, "--noprofile", "--norc", "-c", _COMMAND_SCRIPT, "bash", state, command],
                 cwd=self.workdir,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
@@ -374,17 +381,21 @@ class _Shell:
                 start_new_session=True,
             )
             self.sessions.append(process.pid)
-            timed_out = False
-            try:
-                exit_code = process.wait(timeout=max(timeout, 0.01))
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                _kill_group(process.pid)
-                exit_code = process.wait()
-        text = self.output_file.read_text(encoding="utf-8", errors="replace")
-        if len(text) > MAX_COMMAND_OUTPUT:
-            text = text[:MAX_COMMAND_OUTPUT] + "\n[output truncated by the local runner]\n"
-        return _Result(exit_code, text, timed_out)
+            stopped = ""
+            while (exit_code := process.poll()) is None:
+                if time.monotonic() >= deadline:
+                    stopped = "timeout"
+                elif self.output_file.stat().st_size > MAX_OUTPUT_BYTES:
+                    stopped = "output"  # `yes` would otherwise fill the disk
+                if stopped:
+                    _kill_group(process.pid)
+                    exit_code = process.wait()
+                    break
+                time.sleep(0.02)
+        text = self.output_file.read_bytes()[:MAX_COMMAND_OUTPUT].decode(errors="replace")
+        if self.output_file.stat().st_size > MAX_COMMAND_OUTPUT:
+            text += "\n[output truncated by the local runner]\n"
+        return _Result(exit_code, text, stopped)
 
     def stop_leftovers(self) -> None:
         """Kill background processes the commands left behind (CodeBuild drops the box)."""
@@ -572,11 +583,17 @@ class _Build:
         self.shell.env["CODEBUILD_BUILD_SUCCEEDING"] = "1" if self.healthy else "0"
         result = self.shell.run(command, deadline - time.monotonic())
         self.log.output(result.output)
-        if result.timed_out:
+        if result.stopped == "timeout":
             self.log.container(f"Phase timeout of {self.timeout:g} s reached: stopped {command}")
             return (
                 f"Error while executing command: {command}. "
                 f"Reason: the phase ran out of its {self.timeout:g} s timeout; command stopped"
+            )
+        if result.stopped == "output":
+            self.log.container(f"Output over {MAX_OUTPUT_BYTES} bytes: stopped {command}")
+            return (
+                f"Error while executing command: {command}. "
+                f"Reason: more than {MAX_OUTPUT_BYTES} bytes of output; command stopped"
             )
         if result.exit_code != 0:
             self.log.container(

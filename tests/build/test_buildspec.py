@@ -478,6 +478,16 @@ def test_version_0_2_runs_all_commands_in_one_shell(tmp_path: Path) -> None:
     assert (tmp_path / "seen.txt").read_text() == "kept f:x\n"
 
 
+def test_state_carries_over_even_when_a_command_empties_path(tmp_path: Path) -> None:
+    result = run(
+        with_phases("  build:\n    commands:\n      - KEEP=yes; export PATH=/nowhere\n"
+                    "      - echo \"$KEEP\" > kept.txt\n"),
+        tmp_path,
+    )
+    assert result.succeeded, result.log
+    assert (tmp_path / "kept.txt").read_text() == "yes\n"
+
+
 def test_version_0_1_runs_each_command_in_a_separate_shell(tmp_path: Path) -> None:
     result = run((EXAMPLES / "version-0.1.yml").read_text(), tmp_path)
     assert result.succeeded
@@ -638,6 +648,13 @@ def test_json_booleans_as_commands_run_as_true_and_false(tmp_path: Path) -> None
     assert result.phase_status("BUILD") == "FAILED"
 
 
+def test_a_command_flooding_its_output_is_stopped(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(bs, "MAX_OUTPUT_BYTES", 100_000)
+    result = run(with_phases("  build:\n    commands: ['yes']\n"), tmp_path)
+    assert result.phase_status("BUILD") == "FAILED"
+    assert "Output over 100000 bytes: stopped yes" in result.log
+
+
 def test_huge_command_output_is_truncated_in_the_log(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(bs, "MAX_COMMAND_OUTPUT", 100)
     result = run(with_phases("  build:\n    commands: ['seq 1 1000']\n"), tmp_path)
@@ -688,17 +705,33 @@ def test_a_missing_workdir_raises_value_error(tmp_path: Path) -> None:
         run_buildspec("version: 0.2\nphases: {}\n", tmp_path / "nope")
 
 
+# Commands that happen to be valid run with an empty PATH: only bash builtins exist.
+NO_PROGRAMS = {"PATH": "/nonexistent"}
+
+
 @FUZZ
-@given(st.one_of(json_like, buildspec_like, st.text(max_size=200)),
-       st.one_of(st.none(), json_like))
-def test_run_buildspec_raises_only_value_error_on_garbage(source, env) -> None:
+@given(st.one_of(json_like, buildspec_like, st.text(max_size=200)))
+def test_run_buildspec_raises_only_value_error_on_garbage(source) -> None:
     with tempfile.TemporaryDirectory() as work:
         try:
-            result = run_buildspec(source, Path(work), env, phase_timeout=FAST)
+            result = run_buildspec(source, Path(work), NO_PROGRAMS, phase_timeout=1)
         except ValueError as error:
             assert str(error)
         else:
             assert isinstance(result, BuildRun)
+
+
+@FUZZ
+@given(json_like, json_like, json_like)
+def test_run_buildspec_checks_env_secrets_and_timeout(env, secrets, timeout) -> None:
+    with tempfile.TemporaryDirectory() as work:
+        try:
+            result = run_buildspec("version: 0.2\nphases: {}\n", Path(work), env,
+                                   secrets=secrets, phase_timeout=timeout)
+        except ValueError as error:
+            assert str(error)
+        else:
+            assert result.succeeded
 
 
 # ---------------------------------------------------------------------------------------
