@@ -213,7 +213,11 @@ def check_project(project: Any) -> list[str]:
     """
     if not isinstance(project, Mapping):
         return [f"project: expected a mapping, got {type(project).__name__}"]
-    problems = []
+    problems = [
+        f"{key}: required key is missing"
+        for key in ("name", "source", "artifacts", "environment", "serviceRole")
+        if key not in project
+    ]
     for key, limit in (("timeoutInMinutes", BUILD_TIMEOUT),
                        ("queuedTimeoutInMinutes", QUEUED_TIMEOUT)):
         value = project.get(key)
@@ -230,7 +234,9 @@ def check_project(project: Any) -> list[str]:
         problems.append("source.type, artifacts.type: CODEPIPELINE needs both to be CODEPIPELINE")
     environment = project.get("environment")
     if not isinstance(environment, Mapping):
-        return [*problems, "environment: required mapping (type, image, computeType)"]
+        if "environment" in project:
+            problems.append("environment: required mapping (type, image, computeType)")
+        return problems
     if environment.get("computeType") in LAMBDA_COMPUTE_TYPES:
         if environment.get("type") not in LAMBDA_ENVIRONMENT_TYPES:
             problems.append("environment.type: Lambda compute needs LINUX_LAMBDA_CONTAINER "

@@ -192,6 +192,26 @@ RULES = [
     ({"version": "0.1", "env": {"variables": {"A": "1"}}}, "env: needs version 0.2"),
     ({"environment_variables": {"secret": {}}}, "environment_variables.secret: unknown key"),
     ({"artefacts": {"files": ["a"]}}, "artefacts: unknown key (did you mean 'artifacts'?)"),
+    ({"proxy": "on"}, "proxy: 'on' must be a mapping with upload-artifacts and logs"),
+    ({"environment_variables": "x"}, "environment_variables: 'x' must be a mapping"),
+    ({"batch": ["build-list"]}, "batch: must be a mapping with fast-fail and one of"),
+    ({"batch": {"build-list": ["build1"]}}, "batch.build-list[0]: 'build1' must be a mapping"),
+    ({"batch": {"build-list": [{"identifier": "a", "debug-session": "x"}]}},
+     "debug-session: 'x' must be yes or no"),
+    ({"batch": {"build-list": [{"identifier": "a", "buildspec": ""}]}},
+     "build-list[0].buildspec: '' must be a non-empty string"),
+    ({"batch": {"build-graph": [{"identifier": "a", "env": "x"}]}},
+     "build-graph[0].env: 'x' must be a mapping of build environment overrides"),
+    ({"batch": {"build-fanout": {"ignore-failure": "x"}}}, "ignore-failure: 'x' must be yes"),
+    ({"batch": {"build-fanout": "x"}}, "batch.build-fanout: 'x' must be a mapping"),
+    ({"batch": {"build-matrix": {"dynamic": {}, "other": 1}}}, "build-matrix.other: unknown"),
+    ({"phases": {"install": "x"}}, "phases.install: 'x' must be a mapping with runtime-versions"),
+    ({"phases": {"install": {"runtime-versions": "python"}}},
+     "runtime-versions: 'python' must be a mapping of runtime names to versions"),
+    ({"phases": {"install": {"finally": [["a"]]}}}, "phases.install.finally[0]: must be a"),
+    ({"reports": {"": {"files": ["a"]}}}, "reports: key '' is not allowed"),
+    ({"reports": "junit.xml"}, "reports: 'junit.xml' must be a mapping of report group"),
+    ({"cache": "paths"}, "cache: 'paths' must be a mapping (paths, key, fallback-keys, action)"),
 ]
 
 
@@ -366,6 +386,22 @@ def test_a_failure_in_build_still_runs_post_build_and_uploads(tmp_path: Path) ->
     assert "build failed: skipping the deployment step\n" in result.log
     assert result.artifacts == {"primary": ["build.log"]}
     assert (result.artifacts_dir / "primary" / "build.log").read_text() == "compiling\n"
+
+
+@pytest.mark.parametrize("phase", ["install", "pre_build", "build", "post_build"])
+def test_on_failure_continue_in_any_phase_runs_every_later_phase(tmp_path, phase) -> None:
+    result = run(with_phases(f"  {phase}:\n    on-failure: CONTINUE\n    commands: ['false']\n"),
+                 tmp_path)
+    assert [name for name, _ in result.phases] == [name for name, _ in ALL_PHASES_OK]
+    assert result.phase_status(phase.upper()) == "FAILED"
+
+
+def test_on_failure_abort_is_the_default(tmp_path: Path) -> None:
+    spec = "  build:\n    on-failure: ABORT\n    commands: ['false']\n"
+    explicit = run(with_phases(spec), tmp_path)
+    implicit = run(with_phases(spec.replace("    on-failure: ABORT\n", "")), tmp_path)
+    assert explicit.phases == implicit.phases
+    assert explicit.phase_status("POST_BUILD") == "SUCCEEDED"
 
 
 def test_a_failure_in_post_build_still_uploads_artifacts(tmp_path: Path) -> None:
@@ -897,6 +933,30 @@ def test_run_with_an_invalid_buildspec_exits_1_and_lists_the_problems(tmp_path: 
     path.write_text("version: 0.2\nphases:\n  compile: {}\n")
     code, out, _ = cli("run", str(path), "--workdir", str(tmp_path))
     assert code == 1 and "phases.compile: unknown key" in out
+
+
+EXPECTED_EXIT = {
+    "continue-and-retry.yml": 1,
+    "fails-in-build.yml": 1,
+    "fails-in-install.yml": 1,
+    "fails-in-post-build.yml": 1,
+    "fails-in-pre-build.yml": 1,
+    "one-shell.yml": 0,
+    "version-0.1.yml": 0,
+}
+
+
+def test_every_example_on_the_pages_is_covered_here() -> None:
+    assert sorted(p.name for p in EXAMPLES.glob("*.yml")) == sorted(EXPECTED_EXIT)
+
+
+@pytest.mark.parametrize(("name", "exit_code"), sorted(EXPECTED_EXIT.items()))
+def test_the_tools_work_on_every_example_on_the_pages(tmp_path, name, exit_code) -> None:
+    path = EXAMPLES / name
+    assert cli("check", str(path))[0] == 0
+    code, out, err = cli("run", str(path), "--workdir", str(tmp_path), "--timeout", "10")
+    assert (code, err) == (exit_code, ""), out
+    assert out.endswith(("BUILD SUCCEEDED\n", "BUILD FAILED\n"))
 
 
 def test_help_exits_0() -> None:

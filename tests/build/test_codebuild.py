@@ -171,8 +171,54 @@ def test_check_project(change: dict, expected: list[str]) -> None:
     assert cb.check_project({**cb.project_request(ROLE), **change}) == expected
 
 
-def test_check_project_rejects_non_mappings() -> None:
+AWS_EXAMPLES = [
+    # create-project.json from "Run CodeBuild directly" (AWS CLI getting started).
+    {
+        "name": "codebuild-demo-project",
+        "source": {"type": "S3",
+                   "location": "codebuild-region-ID-account-ID-input-bucket/MessageUtil.zip"},
+        "artifacts": {"type": "S3", "location": "codebuild-region-ID-account-ID-output-bucket"},
+        "environment": {"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:5.0",
+                        "computeType": "BUILD_GENERAL1_SMALL"},
+        "serviceRole": "serviceIAMRoleARN",
+    },
+    # A Lambda compute project as the Lambda compute samples set it up.
+    {
+        "name": "lambda-python",
+        "source": {"type": "GITHUB", "location": "https://github.com/example/app"},
+        "artifacts": {"type": "NO_ARTIFACTS"},
+        "environment": {"type": "LINUX_LAMBDA_CONTAINER", "computeType": "BUILD_LAMBDA_1GB",
+                        "image": "aws/codebuild/amazonlinux-x86_64-lambda-standard:python3.12"},
+        "serviceRole": "arn:aws:iam::123456789012:role/service-role/codebuild-role",
+    },
+    # A Docker build on EC2 with privileged mode and a local Docker layer cache.
+    {
+        "name": "docker-build",
+        "source": {"type": "CODEPIPELINE"},
+        "artifacts": {"type": "CODEPIPELINE"},
+        "environment": {"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+                        "computeType": "BUILD_GENERAL1_MEDIUM", "privilegedMode": True},
+        "cache": {"type": "LOCAL", "modes": ["LOCAL_DOCKER_LAYER_CACHE"]},
+        "serviceRole": "arn:aws:iam::123456789012:role/docker-build",
+        "timeoutInMinutes": 2160,
+        "queuedTimeoutInMinutes": 480,
+    },
+]
+
+
+@pytest.mark.parametrize("project", AWS_EXAMPLES, ids=lambda p: p["name"])
+def test_check_project_accepts_what_aws_accepts(project: dict, model) -> None:
+    assert cb.check_project(project) == []
+    shape = model.operation_model("CreateProject").input_shape
+    assert strict_model.validate(shape, project) == [], "and botocore's model agrees"
+
+
+def test_check_project_rejects_non_mappings_and_missing_keys() -> None:
     assert cb.check_project([1]) == ["project: expected a mapping, got list"]
+    assert cb.check_project({"name": "x"}) == [
+        f"{key}: required key is missing"
+        for key in ("source", "artifacts", "environment", "serviceRole")
+    ]
 
 
 json_like = st.recursive(
