@@ -943,3 +943,12 @@ def test_rendered_policy_only_renders_or_raises_value_error(requests: Any, funct
     except ValueError:
         return
     assert len(document["Statement"]) == len(requests)
+
+
+def test_the_page_shows_the_cli_output_it_gets(capsys: pytest.CaptureFixture[str]) -> None:
+    match = re.search(r"<!-- cli-output:start -->\n```text\n(.*?)```\n<!-- cli-output:end -->",
+                      PAGE.read_text(), re.S)
+    assert match, "the page needs the cli-output markers"
+    code = main(check_args("--caller", OTHER_SESSION, "--identity-policy",
+                           str(DATA / "function-url-cross-account-identity-policy.json")))
+    assert code == 1 and capsys.readouterr().out == match.group(1)
