@@ -11,11 +11,12 @@ PYTEST_ARGS ?=
 export NO_MKDOCS_2_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup assets serve test build lint clean
+.PHONY: help setup assets serve test test-once build lint clean
 
 help:
 	@echo "make serve   set up and serve the site at http://127.0.0.1:8000 with live reload"
 	@echo "make test    set up and run the whole test suite (the command CI runs)"
+	@echo "make test-once  one quick pass of the suite while you work"
 	@echo "make build   build the site into site/ with mkdocs build --strict"
 	@echo "make lint    ruff over snippets/ and tests/"
 	@echo "make clean   remove .venv, node_modules and build output"
@@ -52,11 +53,32 @@ build: setup
 lint: setup
 	$(BIN)/ruff check snippets tests conftest.py scripts
 
+# The whole suite, three times in a row, as CI runs it:
+#   1. in process, in random order, with coverage (floor in pyproject.toml) and the
+#      browser checks;
+#   2. through moto's HTTP server on 127.0.0.1 (the wire API alone), two workers;
+#   3. in process again, two workers, a new random order: nothing may leak between runs.
 # pytest exits 5 when it collected no test: that is a failure here, never a pass.
 test: setup
-	@rc=0; $(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS) || rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing."; fi; \
-	exit $$rc
+	@set -e; \
+	run() { rc=0; "$$@" || rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing."; fi; return $$rc; }; \
+	echo "== 1/3 in process, with coverage and browser checks"; \
+	run $(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS); \
+	echo "== 2/3 through moto's server on loopback, in parallel"; \
+	HANDBOOK_AWS_MODE=server run $(BIN)/python -m pytest -n 2 -m "not browser" $(PYTEST_ARGS); \
+	echo "== 3/3 in process again, in parallel, new order"; \
+	run $(BIN)/python -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
+
+# One pass, in process: what to run while you work.
+test-once: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules site .artifacts .coverage docs/assets/javascripts/vendor
+
+# Speed figures: build time against stock Material, test-suite time, page weight and
+# Lighthouse scores for every page (several minutes). See scripts/bench.py.
+.PHONY: bench
+bench: setup
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)

@@ -1,0 +1,546 @@
+"""Speed benchmark for the handbook: prints figures, judges them against the targets.
+
+    .venv/bin/python scripts/bench.py            # everything (several minutes)
+    .venv/bin/python scripts/bench.py --no-tests --no-lighthouse   # builds and weights only
+
+What it measures, on this machine:
+
+- build: ``mkdocs build --strict`` of the site, median of N runs, against a stock Material
+  build of the same Markdown (no custom theme, no features, no Markdown extensions, no
+  plugins but search) — and of the site with the link checker switched off, which is the
+  slowest part of a build;
+- tests: wall time of the README's test command without the browser tests
+  (``-m "not browser"``) and with them;
+- weight: what a browser downloads for each page with an empty cache, gzip-compressed
+  as a server sends it;
+- Lighthouse 12.2.3 (pinned in package.json) against a small gzip-serving server on
+  127.0.0.1: desktop and mobile scores for every page.
+
+Exit status: 0 when every figure meets its target, 1 when one misses (each is marked
+MISSED), 2 when the benchmark cannot run (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import functools
+import gzip
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CHROMIUM = Path(os.environ.get("HANDBOOK_CHROMIUM", "/usr/bin/chromium"))
+LIGHTHOUSE = REPO / "node_modules" / ".bin" / "lighthouse"
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+COMPRESSIBLE = {".html", ".css", ".js", ".json", ".xml", ".svg", ".txt", ".map"}
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+
+# Targets from the issue that asked for this benchmark.
+BUILD_SECONDS_MAX = 2.0
+BUILD_RATIO_MAX = 1.5
+TESTS_SECONDS_MAX = 60.0
+TESTS_WITH_BROWSER_SECONDS_MAX = 150.0
+PAGE_KB_MAX = 100.0  # gzip, pages without diagrams
+DESKTOP_SCORE_MIN = 100
+MOBILE_PERFORMANCE_MIN = 95
+MOBILE_PERFORMANCE_WITH_DIAGRAMS_MIN = 90
+
+
+class BenchError(Exception):
+    """The benchmark cannot run: a tool is missing or a build fails."""
+
+
+@dataclass
+class Report:
+    """Figures as they are printed, and the targets they missed."""
+
+    lines: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+
+    def say(self, line: str = "") -> None:
+        self.lines.append(line)
+        print(line, flush=True)
+
+    def judge(self, label: str, ok: bool, figure: str, target: str) -> None:
+        mark = "ok" if ok else "MISSED"
+        self.say(f"  {label:<44} {figure:>14}   target {target:<12} {mark}")
+        if not ok:
+            self.missed.append(f"{label}: {figure} (target {target})")
+
+
+# --- the machine ------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.1f} GiB RAM"
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return f"{cpu}, {os.cpu_count()} cores{memory}; load average {load}"
+
+
+def versions() -> str:
+    chromium = run([str(CHROMIUM), "--version"], check=False).stdout.strip() or "?"
+    from importlib.metadata import version
+
+    return (
+        f"Python {platform.python_version()}, mkdocs {version('mkdocs')}, "
+        f"mkdocs-material {version('mkdocs-material')}, {chromium}"
+    )
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **kwargs.pop("env", {})}
+    return subprocess.run(
+        command,
+        cwd=kwargs.pop("cwd", REPO),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=kwargs.pop("check", False),
+        timeout=kwargs.pop("timeout", 3600),
+        **kwargs,
+    )
+
+
+def timed(command: list[str], **kwargs: Any) -> float:
+    started = time.perf_counter()
+    result = run(command, **kwargs)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        tail = (result.stdout + result.stderr).strip().splitlines()[-1:] or ["no output"]
+        raise BenchError(f"{' '.join(command[:3])} failed: {tail[0]}")
+    return elapsed
+
+
+def top_level_sections(config: str) -> dict[str, str]:
+    """mkdocs.yml's top-level sections, verbatim, by key."""
+    sections = {}
+    for block in re.split(r"(?m)^(?=[A-Za-z_])", config):
+        key = block.split(":", 1)[0].strip()
+        if key:
+            sections[key] = block
+    return sections
+
+
+def stock_config(directory: Path) -> Path:
+    """A stock Material configuration for the same Markdown and navigation."""
+    sections = top_level_sections((REPO / "mkdocs.yml").read_text())
+    path = directory / "stock-mkdocs.yml"
+    path.write_text(
+        "site_name: Stock Material\n"
+        f"docs_dir: {REPO / 'docs'}\n"
+        "theme:\n  name: material\n  font: false\n"
+        "plugins:\n  - search\n" + sections.get("nav", "")
+    )
+    return path
+
+
+# --- builds -----------------------------------------------------------------------------------
+
+
+def bench_builds(report: Report, runs: int) -> None:
+    mkdocs = str(BIN / "mkdocs")
+    with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
+        stock = stock_config(Path(tmp))
+        ours_cmd = [mkdocs, "build", "--strict", "-d", f"{tmp}/ours"]
+        quick_env = {"HANDBOOK_CHECK_LINKS": "false"}
+        stock_cmd = [mkdocs, "build", "-f", str(stock), "-d", f"{tmp}/stock"]
+        timed(ours_cmd)  # warm the file cache and Python's bytecode once
+        timed(stock_cmd)
+        ours, quick, plain = [], [], []
+        for _ in range(runs):  # interleaved, so a busy moment hits all three alike
+            ours.append(timed(ours_cmd))
+            quick.append(timed(ours_cmd, env=quick_env))
+            plain.append(timed(stock_cmd))
+    ours_s, quick_s, plain_s = (statistics.median(x) for x in (ours, quick, plain))
+    report.say(f"Build (mkdocs build, median of {runs})")
+    report.say(f"  handbook, strict, with link checker      {ours_s:6.2f} s")
+    report.say(f"  handbook, strict, link checker off       {quick_s:6.2f} s")
+    report.say(f"  stock Material, same Markdown            {plain_s:6.2f} s")
+    report.judge(
+        "build time", ours_s <= BUILD_SECONDS_MAX, f"{ours_s:.2f} s", f"<= {BUILD_SECONDS_MAX} s"
+    )
+    report.judge(
+        "build time / stock Material",
+        ours_s / plain_s <= BUILD_RATIO_MAX,
+        f"{ours_s / plain_s:.2f}",
+        f"<= {BUILD_RATIO_MAX}",
+    )
+
+
+def build_site(directory: Path) -> Path:
+    out = directory / "site"
+    timed([str(BIN / "mkdocs"), "build", "--strict", "-d", str(out)])
+    return out
+
+
+# --- serving ----------------------------------------------------------------------------------
+
+
+class GzipHandler(SimpleHTTPRequestHandler):
+    """Serves the built site under its published path, gzip-compressed like a real host
+    (http.server sends everything uncompressed, which would skew Lighthouse)."""
+
+    site_path = "/"
+    published_origin = ""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        if not path.startswith(self.site_path):
+            self.send_error(404)
+            return
+        file = Path(self.translate_path(self.path))
+        if file.is_dir():
+            if not path.endswith("/"):
+                self.send_response(301)
+                self.send_header("Location", path + "/")
+                self.end_headers()
+                return
+            file = file / "index.html"
+        if not file.is_file():
+            self.send_error(404)
+            return
+        body = file.read_bytes()
+        if file.name == "sitemap.xml":
+            body = body.replace(
+                self.published_origin.encode(), f"http://{self.headers['Host']}".encode()
+            )
+        compress = file.suffix in COMPRESSIBLE and "gzip" in self.headers.get("Accept-Encoding", "")
+        if compress:
+            body = gzip_bytes(body)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(file)))
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "max-age=600")
+        if compress:
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Vary", "Accept-Encoding")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def translate_path(self, path: str) -> str:
+        path = urlsplit(path).path
+        return super().translate_path("/" + path[len(self.site_path) :])
+
+
+@functools.lru_cache(maxsize=512)
+def gzip_bytes(body: bytes) -> bytes:
+    return gzip.compress(body, compresslevel=6, mtime=0)
+
+
+def published_site_url() -> str:
+    match = re.search(r"(?m)^site_url:\s*(\S+)", (REPO / "mkdocs.yml").read_text())
+    if not match:
+        raise BenchError("mkdocs.yml has no site_url")
+    return match.group(1).rstrip("/") + "/"
+
+
+@contextlib.contextmanager
+def serve(site: Path) -> Iterator[str]:
+    published = urlsplit(published_site_url())
+    handler = type(
+        "Handler",
+        (GzipHandler,),
+        {
+            "site_path": published.path,
+            "published_origin": f"{published.scheme}://{published.netloc}",
+        },
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}{published.path}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def page_paths(site: Path) -> list[str]:
+    """Site-relative paths of every page, from sitemap.xml."""
+    root = urlsplit(published_site_url()).path
+    namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = ET.parse(site / "sitemap.xml").getroot().findall("s:url/s:loc", namespace)
+    return [urlsplit((loc.text or "").strip()).path[len(root) :] for loc in locs]
+
+
+def has_diagram(site: Path, path: str) -> bool:
+    return '<pre class="mermaid">' in (site / path / "index.html").read_text(encoding="utf-8")
+
+
+# --- page weight ------------------------------------------------------------------------------
+
+
+@dataclass
+class Weight:
+    path: str
+    requests: int
+    gzip_bytes: int
+    diagrams: bool
+
+
+def record_size(sizes: dict[str, int], request: Any) -> None:
+    """Bytes on the wire for one response: headers and the (gzip-encoded) body."""
+    measured = request.sizes()
+    sizes[request.url] = measured["responseBodySize"] + measured["responseHeadersSize"]
+
+
+def bench_weights(report: Report, site: Path, base: str, paths: list[str]) -> list[Weight]:
+    """Every byte a page pulls in with an empty cache until the network is idle, as the
+    gzip server sends it (the search index included: Material fetches it on load)."""
+    from playwright.sync_api import sync_playwright
+
+    weights = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS[1:])
+        try:
+            for path in paths:
+                context = browser.new_context(viewport={"width": 1280, "height": 800})
+                sizes: dict[str, int] = {}
+                context.on("requestfinished", functools.partial(record_size, sizes))
+                page = context.new_page()
+                page.goto(base + path, wait_until="networkidle")
+                page.wait_for_timeout(300)
+                context.close()
+                weights.append(
+                    Weight(path, len(sizes), sum(sizes.values()), has_diagram(site, path))
+                )
+        finally:
+            browser.close()
+    report.say("Page weight (empty cache, gzip, everything fetched until the network is idle)")
+    for weight in sorted(weights, key=lambda w: -w.gzip_bytes):
+        report.say(
+            f"  /{weight.path:<40} {weight.requests:3d} requests {weight.gzip_bytes / 1024:8.1f} KB"
+            + ("   (diagrams)" if weight.diagrams else "")
+        )
+    home = next(w for w in weights if w.path == "")
+    heaviest = max(weights, key=lambda w: w.gzip_bytes)
+    plain = [w for w in weights if not w.diagrams]
+    report.say(
+        f"  home page: {home.gzip_bytes / 1024:.1f} KB; heaviest: /{heaviest.path} "
+        f"{heaviest.gzip_bytes / 1024:.1f} KB"
+    )
+    if not home.diagrams:
+        report.judge(
+            "home page weight",
+            home.gzip_bytes / 1024 <= PAGE_KB_MAX,
+            f"{home.gzip_bytes / 1024:.1f} KB",
+            f"<= {PAGE_KB_MAX:.0f} KB",
+        )
+    if plain:
+        worst = max(plain, key=lambda w: w.gzip_bytes)
+        report.judge(
+            f"heaviest page without diagrams (/{worst.path})",
+            worst.gzip_bytes / 1024 <= PAGE_KB_MAX,
+            f"{worst.gzip_bytes / 1024:.1f} KB",
+            f"<= {PAGE_KB_MAX:.0f} KB",
+        )
+    return weights
+
+
+# --- Lighthouse -------------------------------------------------------------------------------
+
+
+def lighthouse(url: str, desktop: bool) -> dict[str, int]:
+    command = [
+        str(LIGHTHOUSE),
+        url,
+        "--output=json",
+        "--output-path=stdout",
+        "--quiet",
+        f"--only-categories={','.join(CATEGORIES)}",
+        f"--chrome-flags={' '.join(CHROMIUM_FLAGS)}",
+    ]
+    if desktop:
+        command.append("--preset=desktop")
+    result = run(command, env={"CHROME_PATH": str(CHROMIUM)}, timeout=300)
+    try:
+        categories = json.loads(result.stdout)["categories"]
+        return {name: round((categories[name]["score"] or 0) * 100) for name in CATEGORIES}
+    except (ValueError, KeyError, TypeError) as error:
+        tail = result.stderr.strip().splitlines()[-1:] or [str(error)]
+        raise BenchError(f"lighthouse failed on {url}: {tail[0]}") from error
+
+
+def bench_lighthouse(report: Report, site: Path, base: str, paths: list[str]) -> None:
+    report.say("Lighthouse 12.2.3 (gzip server on 127.0.0.1): perf/a11y/best-practices/SEO")
+    report.say(f"  {'page':<42} {'desktop':>16} {'mobile':>16}")
+    desktop_misses, mobile_misses = [], []
+    for path in paths:
+        diagrams = has_diagram(site, path)
+        desk = lighthouse(base + path, desktop=True)
+        mobile = lighthouse(base + path, desktop=False)
+        report.say(
+            f"  /{path:<41} {'/'.join(str(desk[c]) for c in CATEGORIES):>16} "
+            f"{'/'.join(str(mobile[c]) for c in CATEGORIES):>16}"
+            + ("  (diagrams)" if diagrams else "")
+        )
+        if min(desk.values()) < DESKTOP_SCORE_MIN:
+            desktop_misses.append(f"/{path} {desk}")
+        floor = MOBILE_PERFORMANCE_WITH_DIAGRAMS_MIN if diagrams else MOBILE_PERFORMANCE_MIN
+        if mobile["performance"] < floor:
+            mobile_misses.append(f"/{path} {mobile['performance']} < {floor}")
+    report.judge(
+        "desktop: 100 in all four, every page",
+        not desktop_misses,
+        f"{len(desktop_misses)} short",
+        "0 short",
+    )
+    for miss in desktop_misses:
+        report.say(f"    {miss}")
+    report.judge(
+        "mobile performance, every page",
+        not mobile_misses,
+        f"{len(mobile_misses)} short",
+        ">=95 / >=90",
+    )
+    for miss in mobile_misses:
+        report.say(f"    {miss}")
+
+
+# --- tests ------------------------------------------------------------------------------------
+
+
+def bench_tests(report: Report) -> None:
+    pytest = [str(BIN / "python"), "-m", "pytest", "-q", "--cov", "--cov-report=term"]
+    without = timed_tests([*pytest, "-m", "not browser"])
+    with_browser = timed_tests(pytest)
+    report.say("Test suite (README's test command, wall time)")
+    report.judge(
+        "without browser tests",
+        without <= TESTS_SECONDS_MAX,
+        f"{without:.1f} s",
+        f"<= {TESTS_SECONDS_MAX:.0f} s",
+    )
+    report.judge(
+        "with browser tests",
+        with_browser <= TESTS_WITH_BROWSER_SECONDS_MAX,
+        f"{with_browser:.1f} s",
+        f"<= {TESTS_WITH_BROWSER_SECONDS_MAX:.0f} s",
+    )
+
+
+def timed_tests(command: list[str]) -> float:
+    started = time.perf_counter()
+    result = run(command)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        summary = (result.stdout.strip().splitlines() or ["no output"])[-1]
+        print(f"  (the suite did not pass: {summary})", flush=True)
+    return elapsed
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--builds", type=int, default=5, help="build runs for the median (5)")
+    parser.add_argument("--no-tests", action="store_true", help="skip the test-suite timing")
+    parser.add_argument("--no-lighthouse", action="store_true", help="skip Lighthouse")
+    parser.add_argument("--no-weights", action="store_true", help="skip page weights")
+    parser.add_argument("--pages", type=int, default=0, help="only the first N pages (all)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.builds <= 50:
+        parser.error("--builds must be between 1 and 50")
+    if args.pages < 0:
+        parser.error("--pages must be 0 (all) or more")
+    return args
+
+
+def check_tools(args: argparse.Namespace) -> None:
+    if not (args.no_weights and args.no_lighthouse) and not CHROMIUM.is_file():
+        raise BenchError(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-liberation")
+    if not args.no_lighthouse and not LIGHTHOUSE.is_file():
+        raise BenchError("Lighthouse is missing: run `npm ci` (package.json pins 12.2.3)")
+    if not (BIN / "mkdocs").is_file():
+        raise BenchError(f"mkdocs is missing from {BIN}: run `make setup`")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    report = Report()
+    try:
+        check_tools(args)
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        report.say(f"Handbook benchmark, {now}")
+        report.say(f"Machine: {machine()}")
+        report.say(f"Tools: {versions()}")
+        report.say()
+        bench_builds(report, args.builds)
+        report.say()
+        stages: list[Callable[[Path, str, list[str]], Any]] = []
+        if not args.no_weights:
+            stages.append(functools.partial(bench_weights, report))
+        if not args.no_lighthouse:
+            stages.append(functools.partial(bench_lighthouse, report))
+        if stages:
+            with tempfile.TemporaryDirectory(prefix="bench-site-") as tmp:
+                site = build_site(Path(tmp))
+                paths = page_paths(site)
+                paths = paths[: args.pages] if args.pages else paths
+                with serve(site) as base:
+                    for stage in stages:
+                        stage(site, base, paths)
+                        report.say()
+        if not args.no_tests:
+            bench_tests(report)
+            report.say()
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        return 2
+    if report.missed:
+        report.say(f"{len(report.missed)} target(s) missed:")
+        for miss in report.missed:
+            report.say(f"  - {miss}")
+        return 1
+    report.say("Every target met.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
