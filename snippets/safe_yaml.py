@@ -146,5 +146,5 @@ def load_yaml(text: str, *, flavor: Flavor = "yaml11", what: str = "document",
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise YamlError(f"{what}: not valid YAML: {problem}{where}") from None
     except RecursionError:
-        raise YamlError(f"{what}: nested too deeply to read") from None
+        raise YamlError(f"{what}: not valid YAML: nested too deeply") from None
 # --8<-- [end:load]

@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
+
+from snippets.safe_yaml import load_yaml
 
 REFERENCE = "https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html"
 PHASE_TRANSITIONS = (
@@ -68,35 +69,15 @@ _RETRY = r"RETRY-(?:(\d+)(?:-(.+))?|(.+))"  # RETRY-<count>, -<count>-<regex>, -
 # Loading
 
 
-class _BuildspecLoader(yaml.SafeLoader):
-    """A safe loader that keeps every plain scalar a string, as a buildspec means it.
-
-    ``yaml.safe_load`` would turn the command ``- true`` into a boolean, ``version: 0.2``
-    into a float and ``discard-paths: yes`` into ``True``. The schema accepts both forms.
-    """
-
-
-_BuildspecLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag == "tag:yaml.org,2002:merge"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def parse_buildspec(text: str) -> Any:
-    """Parse buildspec YAML text safely; raise ``ValueError`` with a one-line reason."""
-    if not isinstance(text, str):
-        raise ValueError(f"buildspec: expected YAML text, got {type(text).__name__}")
-    if len(text) > MAX_SOURCE_CHARS:
-        raise ValueError(f"buildspec: {len(text)} characters, more than {MAX_SOURCE_CHARS}")
-    try:
-        return yaml.load(text, Loader=_BuildspecLoader)  # a SafeLoader subclass: safe
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ValueError(f"buildspec: not valid YAML: {problem}{where}") from None
-    except (RecursionError, MemoryError):
-        raise ValueError("buildspec: not valid YAML: nested too deeply") from None
+    """Parse buildspec YAML text safely; raise ``ValueError`` with a one-line reason.
+
+    Every plain scalar stays a string, as a buildspec means it: ``yaml.safe_load``
+    would turn the command ``- true`` into a boolean, ``version: 0.2`` into a float
+    and ``discard-paths: yes`` into ``True``. The schema accepts both forms. Aliases
+    are bounded (snippets/safe_yaml.py), so an alias bomb is refused, not expanded.
+    """
+    return load_yaml(text, flavor="strings", what="buildspec", max_chars=MAX_SOURCE_CHARS)
 
 
 def _plain(value: Any, path: str, problems: list[str], depth: int = 0) -> Any:
