@@ -77,6 +77,7 @@ class Yaml11Loader(_Bounded):
     """PyYAML's safe defaults (YAML 1.1: ``yes``/``on`` are booleans)."""
 
 
+# --8<-- [start:yaml12]
 class Yaml12Loader(_Bounded):
     """Only ``true``/``false`` are booleans, as in YAML 1.2 (GitHub reads ``on:`` as a key)."""
 
@@ -86,6 +87,7 @@ Yaml12Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
+# --8<-- [end:yaml12]
 
 
 class StringsLoader(_Bounded):

@@ -9,15 +9,15 @@ it against the GitHub workflow schema that check-jsonschema ships (works offline
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft7Validator
+
+from snippets.safe_yaml import YamlError, load_yaml
 
 MAX_WORKFLOW_BYTES = 512 * 1024  # GitHub's limit for a workflow file is far lower in practice
 
@@ -26,26 +26,6 @@ class WorkflowError(ValueError):
     """A workflow file that cannot be read at all (not YAML, not a mapping, too big)."""
 
 
-# --8<-- [start:loader]
-class WorkflowLoader(yaml.SafeLoader):
-    """A safe YAML loader that reads ``on:`` as a key, the way GitHub does.
-
-    PyYAML follows YAML 1.1, where ``on``, ``off``, ``yes`` and ``no`` are booleans,
-    so ``on: [push]`` would come back as ``{True: ["push"]}``. GitHub uses YAML 1.2
-    rules: only ``true`` and ``false`` are booleans.
-    """
-
-
-WorkflowLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-WorkflowLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-# --8<-- [end:loader]
 
 
 def load_workflow(source: str | Path) -> dict[str, Any]:
@@ -66,10 +46,10 @@ def load_workflow(source: str | Path) -> dict[str, Any]:
     else:
         raise WorkflowError(f"workflow: expected YAML text or a Path, got {type(source).__name__}")
     try:
-        # A SafeLoader subclass: no arbitrary objects are constructed.
-        document = yaml.load(text, Loader=WorkflowLoader)
-    except yaml.YAMLError as error:
-        raise WorkflowError(f"workflow: not valid YAML ({error.__class__.__name__})") from None
+        # GitHub reads YAML 1.2: only true/false are booleans, so `on:` stays a key.
+        document = load_yaml(text, flavor="yaml12", what="workflow")
+    except YamlError as error:
+        raise WorkflowError(str(error)) from None
     if not isinstance(document, dict):
         raise WorkflowError("workflow: the top level must be a mapping")
     return document
