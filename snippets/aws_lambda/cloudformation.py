@@ -42,6 +42,16 @@ S3_TEMPLATE = HERE / "function-s3.yaml"
 PYTHON_PROVIDED = {
     "boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six", "cfnresponse",
 }
+# Modules the interpreter's standard library dropped (PEP 632, PEP 594): code that still
+# imports them fails on the newer runtimes even though it ran on older ones.
+REMOVED_FROM_STDLIB = {
+    "3.12": {"distutils", "imp", "asynchat", "asyncore", "smtpd"},
+    "3.13": {
+        "aifc", "audioop", "cgi", "cgitb", "chunk", "crypt", "imghdr", "mailcap", "msilib",
+        "nis", "nntplib", "ossaudiodev", "pipes", "sndhdr", "spwd", "sunau", "telnetlib", "uu",
+        "xdrlib", "lib2to3",
+    },
+}
 NODE_BUILTINS = {
     "assert", "async_hooks", "buffer", "child_process", "cluster", "console", "constants",
     "crypto", "dgram", "diagnostics_channel", "dns", "domain", "events", "fs", "http",
@@ -191,22 +201,23 @@ def _check_inline(name: str, props: Mapping, zip_file: Any, parameters: Mapping)
             f"{INLINE_ZIP_LIMIT:,}-byte (4 MB) limit for inline code"
         )
     if language is not None:
-        problems.extend(f"{name}.Code.ZipFile: {p}" for p in inline_code_problems(source, language))
+        found = inline_code_problems(source, language, runtime=runtime)
+        problems.extend(f"{name}.Code.ZipFile: {problem}" for problem in found)
     return problems
 # --8<-- [end:check]
 
 
 # --8<-- [start:imports]
-def inline_code_problems(source: str, language: str) -> list[str]:
+def inline_code_problems(source: str, language: str, runtime: str | None = None) -> list[str]:
     """Imports inline code cannot satisfy: CloudFormation creates one file and nothing else."""
     if not isinstance(source, str) or language not in ("python", "nodejs"):
         return ["expected source text and language 'python' or 'nodejs'"]
     if language == "python":
-        return _python_problems(source)
+        return _python_problems(source, runtime if isinstance(runtime, str) else None)
     return _node_problems(source)
 
 
-def _python_problems(source: str) -> list[str]:
+def _python_problems(source: str, runtime: str | None) -> list[str]:
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
@@ -231,12 +242,29 @@ def _python_problems(source: str) -> list[str]:
             continue
         for module in modules:
             top = module.split(".")[0]
-            if top not in sys.stdlib_module_names and top not in PYTHON_PROVIDED:
+            removed_in = _removed_in(top, runtime)
+            if removed_in:
+                found.append(
+                    f"line {node.lineno}: imports {top}, which was removed from the standard "
+                    f"library in Python {removed_in}"
+                )
+            elif top not in sys.stdlib_module_names and top not in PYTHON_PROVIDED:
                 found.append(
                     f"line {node.lineno}: imports {top}, which the runtime does not provide; "
                     "inline code cannot bring packages (use S3, a layer or an image)"
                 )
     return found
+
+
+def _removed_in(module: str, runtime: str | None) -> str | None:
+    """The Python version that dropped ``module``, if the runtime is that version or newer."""
+    match = re.fullmatch(r"python3\.(\d+)", runtime or "")
+    if match is None:
+        return None
+    for version, modules in REMOVED_FROM_STDLIB.items():
+        if module in modules and int(match[1]) >= int(version.split(".")[1]):
+            return version
+    return None
 
 
 def _odd_cfnresponse_import(node: ast.AST) -> bool:

@@ -584,3 +584,23 @@ def test_fuzz_lint_template(value) -> None:
         assert str(error).startswith("template:")
     else:
         assert all(isinstance(finding, str) for finding in findings)
+
+
+@pytest.mark.parametrize(
+    ("runtime", "module", "removed"),
+    [
+        ("python3.13", "cgi", "3.13"),
+        ("python3.12", "distutils", "3.12"),
+        ("python3.14", "imp", "3.12"),
+    ],
+)
+def test_inline_python_importing_a_removed_stdlib_module(runtime, module, removed) -> None:
+    problems = cfn.check_template(function({"ZipFile": f"import {module}\n"}, runtime=runtime))
+    assert problems == [
+        f"Fn.Code.ZipFile: line 1: imports {module}, which was removed from the standard "
+        f"library in Python {removed}"
+    ]
+
+
+def test_a_module_removed_later_is_fine_on_an_older_runtime() -> None:
+    assert cfn.check_template(function({"ZipFile": "import cgi\n"}, runtime="python3.12")) == []
