@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
+from snippets.safe_yaml import load_yaml
 
 CODE_PAGE = (
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/"
@@ -32,7 +32,7 @@ CFN_RESPONSE_PAGE = (
 # A CloudFormation limit, not a Lambda quota: "the resulting zip cannot exceed 4 MB"
 # (older pages said 4,096 characters). Source: CODE_PAGE, checked 2026-11-26.
 INLINE_ZIP_LIMIT = 4 * 1024 * 1024
-MAX_TEMPLATE_BYTES = 1024 * 1024  # far above any real template; keeps the parser bounded
+MAX_TEMPLATE_BYTES = 1024 * 1024  # characters; far above any real template, keeps parsing bounded
 HERE = Path(__file__).resolve().parent
 INLINE_TEMPLATE = HERE / "function-inline.yaml"
 S3_TEMPLATE = HERE / "function-s3.yaml"
@@ -65,45 +65,15 @@ NODE_ESM = re.compile(r"""^\s*(?:import\s[^(]|import\s*['"{*]|export\s)""", re.M
 NODE_ESM_FROM = re.compile(r"""^\s*import\s.*?from\s*['"]([^'"]+)['"]""", re.MULTILINE)
 
 
-# --8<-- [start:load]
-class TemplateLoader(yaml.SafeLoader):
-    """A safe YAML loader that also reads CloudFormation's short forms (!Ref, !GetAtt...)."""
-
-
-def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    if suffix == "Ref":
-        return {"Ref": value}
-    if suffix == "Condition":
-        return {"Condition": value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        return {"Fn::GetAtt": value.split(".", 1)}
-    return {f"Fn::{suffix}": value}
-
-
-TemplateLoader.add_multi_constructor("!", _intrinsic)
-
-
 def load_template(text: str) -> dict[str, Any]:
-    """Parse a YAML or JSON template; ValueError names what is wrong with it."""
-    if not isinstance(text, str):
-        raise ValueError(f"template: expected text, got {type(text).__name__}")
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_TEMPLATE_BYTES:
-        raise ValueError(f"template: over {MAX_TEMPLATE_BYTES:,} bytes, too large for a template")
-    try:
-        data = yaml.load(text, Loader=TemplateLoader)  # a SafeLoader subclass: safe
-    except (yaml.YAMLError, RecursionError) as error:
-        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ValueError(f"template: not valid YAML or JSON ({first_line})") from None
+    """Parse a YAML or JSON template (short forms like !Ref included); ValueError if unusable.
+
+    Goes through the handbook's one bounded, safe YAML loader (snippets/safe_yaml.py).
+    """
+    data = load_yaml(text, flavor="cloudformation", what="template", max_chars=MAX_TEMPLATE_BYTES)
     if not isinstance(data, dict):
         raise ValueError("template: the top level must be a mapping with Resources")
     return data
-# --8<-- [end:load]
 
 
 def lint_template(text: str) -> list[str]:

@@ -357,11 +357,11 @@ def test_load_template_refuses_python_object_tags() -> None:
     ("value", "expected"),
     [
         (42, "template: expected a mapping or template text, got int"),
-        ("[1, 2", "template: not valid YAML or JSON"),
+        ("[1, 2", "template: not valid YAML"),
         ("- just\n- a list\n", "template: the top level must be a mapping"),
         ("Resources: []\n", "Resources: the template needs a Resources mapping"),
         ({"Resources": {"Fn": "not a mapping"}}, "Fn: a resource must be a mapping"),
-        ("x" * (cfn.MAX_TEMPLATE_BYTES + 1), "too large"),
+        ("x" * (cfn.MAX_TEMPLATE_BYTES + 1), "more than 1,048,576"),
     ],
 )
 def test_check_template_reports_bad_input(value, expected) -> None:
@@ -604,3 +604,11 @@ def test_inline_python_importing_a_removed_stdlib_module(runtime, module, remove
 
 def test_a_module_removed_later_is_fine_on_an_older_runtime() -> None:
     assert cfn.check_template(function({"ZipFile": "import cgi\n"}, runtime="python3.12")) == []
+
+
+def test_an_alias_bomb_is_refused_not_expanded() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    lines.append("Resources: *a8")
+    (problem,) = cfn.check_template("\n".join(lines))
+    assert problem.startswith("template: ") and "alias" in problem
