@@ -87,6 +87,34 @@ def _configure_real_account(config: pytest.Config) -> None:
     os.environ["NO_MKDOCS_2_WARNING"] = "1"
 
 
+def _untracked_files() -> set[str]:
+    listed = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard", "--directory"],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+    )
+    return set(listed.stdout.splitlines()) if listed.returncode == 0 else set()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_UNTRACKED_BEFORE] = _untracked_files()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Tests write only into temporary folders: fail the run if one left a file here."""
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker; the controller checks once for all of them
+    before = session.config.stash.get(_UNTRACKED_BEFORE, set())
+    left = sorted(_untracked_files() - before)
+    if left:
+        session.config.get_terminal_writer().line(
+            "tests left files in the repository: " + ", ".join(left), red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_UNTRACKED_BEFORE = pytest.StashKey[set[str]]()
+
+
 def pytest_markdown_docs_markdown_it() -> HandbookMarkdownParser:
     """Collect fences inside admonitions, details and tabs too (see tests/support/fences.py)."""
     return HandbookMarkdownParser()
