@@ -50,9 +50,8 @@ ACCEPTED: tuple[Accepted, ...] = (
     Accepted(
         "RESOURCE_MISMATCH",
         "codedeploy:PutLifecycleEventHookExecutionStatus",
-        "AWS's service authorization reference gives this action the deploymentgroup resource "
-        "type, and AWS's own SAM hook example scopes it to the deployment group; parliament's "
-        "data only knows '*'",
+        "AWS's own SAM tutorial for CodeDeploy hooks scopes this action to the deployment "
+        "group (tutorial-lambda-sam-template.html); parliament's data only knows '*'",
         "docs/lambda/codedeploy.md",
     ),
     Accepted(
