@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
@@ -474,8 +474,15 @@ def timed_tests(command: list[str]) -> float:
 # --- main -------------------------------------------------------------------------------------
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"bench: {message}\n")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(prog="bench.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--builds", type=int, default=5, help="build runs for the median (5)")
     parser.add_argument("--no-tests", action="store_true", help="skip the test-suite timing")
     parser.add_argument("--no-lighthouse", action="store_true", help="skip Lighthouse")

@@ -341,6 +341,7 @@ def test_search_finds_a_term_from_each_page_and_highlights_it(
         query = page.locator("input.md-search__input")
         query.click()
         query.fill(term)
+        query.press("End")  # a key press: Material reads the query on keyup, not on input
         # Result links carry the query (?h=term): wait for this query's results, not the
         # previous one's, which stay on screen until the search worker answers.
         results = page.locator(
