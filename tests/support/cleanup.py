@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 from botocore.client import BaseClient
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ResponseParserError
 
 Deleter = Callable[[BaseClient, Mapping[str, Any], Mapping[str, Any]], None]
 
@@ -29,6 +29,8 @@ def _moto_lacks(error: Exception) -> bool:
     server. AWS's own server errors always carry a code (InternalFailure...)."""
     if isinstance(error, NotImplementedError):
         return True
+    if isinstance(error, ResponseParserError):  # XML services get moto's HTML error page
+        return "500 Internal Server Error" in str(error)
     return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in (
         "500", "501")
 
@@ -70,7 +72,7 @@ def _delete_user(iam: BaseClient, params: Mapping[str, Any], _: Any) -> None:
         iam.delete_ssh_public_key(UserName=user, SSHPublicKeyId=key["SSHPublicKeyId"])
     try:
         credentials = iam.list_service_specific_credentials(UserName=user)
-    except (NotImplementedError, ClientError) as error:
+    except (NotImplementedError, ClientError, ResponseParserError) as error:
         if not _moto_lacks(error):
             raise
         credentials = {}  # moto has no service-specific credentials; AWS does
