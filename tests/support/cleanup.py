@@ -19,7 +19,8 @@ from typing import Any
 
 import boto3
 from botocore.client import BaseClient
-from botocore.exceptions import ClientError, ResponseParserError
+from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
 
 Deleter = Callable[[BaseClient, Mapping[str, Any], Mapping[str, Any]], None]
 
