@@ -10,20 +10,18 @@ Run ``python -m snippets.aws_lambda.codedeploy --help`` for the command-line too
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
 import re
 import sys
-import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
 
+from snippets.cli import OneLineParser, UnusableInput, read_text, unusable
 from snippets.safe_yaml import Flavor, YamlError, load_yaml
 
 CONFIGS_PAGE = "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html"
@@ -716,34 +714,6 @@ def lambda_deploy_action(function: str, alias: str, *, strategy: str = "AllAtOnc
 # ---------------------------------------------------------------- command line
 
 
-class _UnusableInput(Exception):
-    """Input the tool cannot read at all (exit 2)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage mistake is one line on stderr and exit 2."""
-
-    def error(self, message: str) -> typing.NoReturn:
-        print(f"error: {message} (see --help)", file=sys.stderr)
-        raise SystemExit(2)
-
-
-def _read(path_text: str) -> str:
-    path = Path(path_text)
-    if not path.exists():
-        raise _UnusableInput(f"{path_text}: no such file")
-    if not path.is_file():
-        raise _UnusableInput(f"{path_text}: not a file")
-    if path.stat().st_size > MAX_TEXT_BYTES:
-        raise _UnusableInput(f"{path_text}: larger than {MAX_TEXT_BYTES:,} bytes")
-    try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise _UnusableInput(f"{path_text}: not UTF-8 text") from None
-    except OSError as error:
-        raise _UnusableInput(f"{path_text}: cannot read ({error.strerror})") from None
-
-
 def _unusable(problems: list[str]) -> bool:
     """Problems that mean 'this is not an AppSpec/template at all' rather than 'it has faults'."""
     markers = ("not valid YAML", "expected a mapping", "larger than", "expands to more than",
@@ -752,7 +722,7 @@ def _unusable(problems: list[str]) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _Parser(
+    parser = OneLineParser(
         prog="python -m snippets.aws_lambda.codedeploy",
         description="CodeDeploy for Lambda: traffic schedules and AppSpec/SAM checks. "
                     "Exit 0 clean, 1 problems found, 2 unusable input.",
@@ -770,22 +740,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             try:
                 config = resolve_config(args.name)
             except ValueError as error:
-                raise _UnusableInput(str(error)) from None
+                raise UnusableInput(str(error)) from None
             steps = _steps(config)
             print(config.name)
             for minute, percent in steps:
                 print(f"  minute {minute:>4}: {percent:>3} % on the new version")
             print(f"time to 100 %: {time_to_full(steps)} min")
             return 0
-        text = _read(args.file)
+        text = read_text(args.file, what="YAML file", max_bytes=MAX_TEXT_BYTES)
         check = validate_appspec if args.command == "appspec" else check_template
         problems = check(text)
-    except _UnusableInput as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    except UnusableInput as error:
+        return unusable(error)
     if _unusable(problems):
-        print(f"error: {args.file}: {problems[0]}", file=sys.stderr)
-        return 2
+        return unusable(f"{args.file}: {problems[0]}")
     for problem in problems:
         print(problem)
     if not problems:

@@ -13,7 +13,6 @@ Command line::
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import difflib
 import json
@@ -33,6 +32,7 @@ from typing import Any
 
 import jsonschema
 
+from snippets.cli import OneLineParser, read_text
 from snippets.safe_yaml import load_yaml
 
 REFERENCE = "https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html"
@@ -770,24 +770,9 @@ def _shell_quote(text: str) -> str:
 # Command line
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one line on stderr, exit 2, no usage dump
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def _read(path_text: str) -> Any:
     """Load a buildspec file; raise ``ValueError`` (exit 2) when it is unusable."""
-    path = Path(path_text)
-    if not path.exists():
-        raise ValueError(f"{path_text}: no such file")
-    if path.is_dir():
-        raise ValueError(f"{path_text}: is a directory, not a buildspec file")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"{path_text}: not UTF-8 text") from None
-    except OSError as error:
-        raise ValueError(f"{path_text}: cannot read: {error.strerror}") from None
+    text = read_text(path_text, what="buildspec file", max_bytes=MAX_SOURCE_CHARS * 4)
     try:
         data = parse_buildspec(text)
     except ValueError as error:
@@ -810,12 +795,12 @@ def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``check`` or ``run`` a buildspec; exit 0 ok, 1 problems or failed, 2 unusable input."""
-    parser = _Parser(
+    parser = OneLineParser(
         prog="python -m snippets.build.buildspec",
         description="Check a CodeBuild buildspec against the handbook's schema, or run it "
         "locally the way CodeBuild would.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="validate a buildspec file")
     check.add_argument("buildspec", help="path to a buildspec YAML file")
     run = commands.add_parser("run", help="run a buildspec's phases on this machine")
