@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from snippets.aws_lambda.function_urls import check_url_qualifier
+from snippets.cli import OneLineParser, read_text, unusable
 
 URLS_AUTH_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"
 CONDITION_KEYS_PAGE = (
@@ -732,27 +733,8 @@ def truth_table_markdown() -> str:
 # ----------------------------------------------------------------------------- command line
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error on one line, as the handbook's tools do."""
-
-    def error(self, message: str) -> Any:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def _load_policy(path: str) -> Any:
-    file = Path(path)
-    if not file.exists():
-        raise ValueError(f"{path}: no such file")
-    if not file.is_file():
-        raise ValueError(f"{path}: not a file")
-    if file.stat().st_size > MAX_POLICY_FILE_BYTES:
-        raise ValueError(f"{path}: larger than {MAX_POLICY_FILE_BYTES} bytes; not a policy")
-    try:
-        text = file.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise ValueError(f"{path}: cannot be read ({error.strerror})") from None
+    text = read_text(path, what="policy document", max_bytes=MAX_POLICY_FILE_BYTES)
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
@@ -770,12 +752,12 @@ def shipped_policy(name: str) -> dict[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = OneLineParser(
         prog="python -m snippets.aws_lambda.function_url_security",
         description="Decide whether a call through a Lambda function URL is allowed.",
         epilog="Exit status: 0 allowed, 1 denied, 2 unusable input.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="decide one call and explain the decision")
     check.add_argument("--auth-type", required=True, choices=AUTH_TYPES)
     check.add_argument("--function-arn", required=True, help="the function or alias ARN")
@@ -803,9 +785,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             caller_arn=args.caller,
             identity_policies=identities,
         )
-    except ValueError as error:
-        print(f"error: {error}".splitlines()[0], file=sys.stderr)
-        return 2
+    except ValueError as error:  # UnusableInput, or a policy the model cannot read
+        return unusable(str(error).splitlines()[0])
     print(decision.explanation)
     return 0 if decision.allowed else 1
 

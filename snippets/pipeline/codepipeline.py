@@ -9,7 +9,6 @@ example the output of ``aws codepipeline get-pipeline``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -18,6 +17,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
+
+from snippets.cli import OneLineParser, UnusableInput, read_text, unusable
 
 STRUCTURE_PAGE = (
     "https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-pipeline-structure.html"
@@ -598,23 +599,9 @@ def create_pipeline(declaration: Mapping[str, Any], client=None) -> dict[str, An
 
 
 # --8<-- [start:cli]
-class UnusableInput(Exception):
-    """The file cannot be read as a pipeline declaration at all (exit code 2)."""
-
-
 def load_declaration(path: str | Path) -> Mapping[str, Any]:
     """Read a JSON declaration file; raise UnusableInput with a one-line reason."""
-    path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise UnusableInput(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UnusableInput(f"{path}: is a directory, not a file") from None
-    except UnicodeDecodeError:
-        raise UnusableInput(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise UnusableInput(f"{path}: cannot be read ({error.strerror})") from None
+    text = read_text(path, what="pipeline declaration")
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as error:
@@ -625,13 +612,6 @@ def load_declaration(path: str | Path) -> Mapping[str, Any]:
         raise UnusableInput(f"{path}: not a pipeline declaration (expected an object with "
                             "'stages', or get-pipeline output with 'pipeline')")
     return data
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (exit code 2), no usage dump."""
-
-    def error(self, message: str) -> Any:
-        self.exit(2, f"error: {message}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -652,8 +632,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         declaration = load_declaration(args.file)
     except UnusableInput as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return unusable(error)
     problems = validate_pipeline(declaration)
     for problem in problems:
         print(problem)

@@ -716,7 +716,7 @@ def test_cli_accepts_several_identity_policies(tmp_path: Path) -> None:
     "content, message",
     [
         (None, "no such file"),
-        ("directory", "not a file"),
+        ("directory", "is a directory"),
         (b"\xff\xfe{}", "not UTF-8"),
         ("{not json", "not valid JSON"),
         ("[]", "must be a JSON object"),
