@@ -9,7 +9,6 @@ those.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import io
 import re
@@ -19,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from snippets.cli import OneLineParser, UnusableInput, read_text, unusable
 from snippets.safe_yaml import load_yaml
 
 CODE_PAGE = (
@@ -397,7 +397,7 @@ def release_code(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``check TEMPLATE``: cfn-lint, then the Code checks cfn-lint misses."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m snippets.aws_lambda.cloudformation",
         description="Check the Lambda functions in a CloudFormation template.",
     )
@@ -407,17 +407,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--skip-cfn-lint", action="store_true", help="only the Code checks")
     args = parser.parse_args(argv)
     try:
-        text = Path(args.template).read_text(encoding="utf-8")
+        text = read_text(args.template, what="template", max_bytes=MAX_TEMPLATE_BYTES * 4)
         load_template(text)
-    except UnicodeDecodeError:
-        print(f"error: {args.template}: not UTF-8 text", file=sys.stderr)
-        return 2
+    except UnusableInput as error:
+        return unusable(error)
     except ValueError as error:
-        print(f"error: {args.template}: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"error: {args.template}: {error.strerror or 'cannot read'}", file=sys.stderr)
-        return 2
+        return unusable(f"{args.template}: {error}")
     problems = [] if args.skip_cfn_lint else lint_template(text)
     problems += check_template(text)
     for problem in problems:

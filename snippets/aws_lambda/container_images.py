@@ -7,7 +7,6 @@ time, image size, what an attacker finds inside and whether Lambda can run it at
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import re
@@ -21,6 +20,7 @@ from typing import Any
 from dockerfile_parse import DockerfileParser
 
 from snippets.aws_lambda.limits import quota
+from snippets.cli import OneLineParser, UnusableInput, read_text, unusable
 
 IMAGES_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/images-create.html"
 PYTHON_IMAGE_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/python-image.html"
@@ -365,7 +365,7 @@ def create_image_function(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``check Dockerfile``: exit 0 clean, 1 findings, 2 unusable input."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m snippets.aws_lambda.container_images",
         description="Check a Lambda function's Dockerfile against AWS's best practices.",
     )
@@ -375,22 +375,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     path = Path(args.dockerfile)
     try:
-        if path.stat().st_size > MAX_DOCKERFILE_BYTES:
-            raise ValueError(f"over {MAX_DOCKERFILE_BYTES:,} bytes, too large to be a Dockerfile")
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        print(f"error: {path}: not UTF-8 text", file=sys.stderr)
-        return 2
-    except ValueError as error:
-        print(f"error: {path}: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"error: {path}: {error.strerror or 'cannot read'}", file=sys.stderr)
-        return 2
+        text = read_text(path, what="Dockerfile", max_bytes=MAX_DOCKERFILE_BYTES)
+    except UnusableInput as error:
+        return unusable(error)
     problems = check_dockerfile(text)
     if problems and problems[0].startswith("Dockerfile: no FROM"):
-        print(f"error: {path}: no FROM instruction; not a Dockerfile", file=sys.stderr)
-        return 2
+        return unusable(f"{path}: no FROM instruction; not a Dockerfile")
     for problem in problems:
         print(problem)
     return 1 if problems else 0

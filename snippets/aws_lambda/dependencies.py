@@ -8,7 +8,6 @@ come from the one quota table in ``snippets/aws_lambda/limits.py``.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import os
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from snippets.aws_lambda.limits import quota
+from snippets.cli import OneLineParser, unusable
 
 PACKAGE_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/python-package.html"
 LAYERS_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html"
@@ -335,7 +335,7 @@ def _size(value: Any, field: str) -> int:
 # --8<-- [start:cli]
 def main(argv: Sequence[str] | None = None) -> int:
     """``route ZIPFILE``: say direct or S3, with the sizes that decide it."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m snippets.aws_lambda.dependencies",
         description="Check how a Lambda .zip package can be uploaded.",
     )
@@ -346,8 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         size = package_size(args.zipfile)
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return unusable(error)
     sizes = f"{size.zipped_bytes:,} bytes zipped, {size.unzipped_bytes:,} bytes unzipped"
     try:
         answer = upload_route(size.zipped_bytes, size.unzipped_bytes)
