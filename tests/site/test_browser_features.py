@@ -46,7 +46,15 @@ def click_nav_link(page: Any, site_url: str, target: str) -> None:
     )
     assert href is not None, f"no navigation link to /{target} on {page.url}"
     page.locator(f'nav.md-nav--primary a.md-nav__link[href="{href}"]').first.click()
-    page.wait_for_url(site_url + target)
+    # navigation.tracking adds the heading in view to the URL as the page scrolls.
+    page.wait_for_url(lambda url: url.split("#")[0] == site_url + target)
+    # The URL changes before the new content is in place: wait for the sidebar to mark
+    # the target as the current page.
+    page.wait_for_function(
+        """(url) => [...document.querySelectorAll("nav.md-nav--primary a.md-nav__link--active")]
+            .some((a) => a.href === url)""",
+        arg=site_url + target,
+    )
 
 
 # --- colour scheme ------------------------------------------------------------------------
@@ -157,19 +165,22 @@ def test_copy_button_copies_exactly_the_code(
     the block's code, character for character (Material trims trailing whitespace)."""
     context = open_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
+    page.goto(site_url)
     checked = 0
     problems = []
     for site_page in site_pages:
         expected = code_blocks(site_page.html)
         if not expected:
             continue
-        page.goto(site_url + site_page.path)
+        if page.url.split("#")[0] != site_url + site_page.path:
+            click_nav_link(page, site_url, site_page.path)  # instant: quicker than a load
         blocks = page.locator("div.highlight:has(> pre > code)")
         assert blocks.count() == len(expected), (
             f"/{site_page.path}: {blocks.count()} code blocks in the browser, "
             f"{len(expected)} in the HTML"
         )
-        visible = [i for i in range(len(expected)) if blocks.nth(i).is_visible()]
+        shown = blocks.evaluate_all("blocks => blocks.map((block) => block.checkVisibility())")
+        visible = [i for i, is_shown in enumerate(shown) if is_shown]
         for index in sorted({visible[0], visible[-1]} if visible else set()):
             block = blocks.nth(index)
             if block.locator(".md-annotation").count():
@@ -308,6 +319,6 @@ def test_diagrams_render_after_instant_navigation(
         )
     if len(route) > 1:
         page.go_back()
-        page.wait_for_url(site_url + route[-2].path)
+        page.wait_for_url(lambda url: url.split("#")[0] == site_url + route[-2].path)
         state = wait_for_diagrams(page, diagram_count(route[-2]))
         assert state["rendered"] == diagram_count(route[-2]), f"after going back: {state}"
