@@ -318,6 +318,20 @@ class Weight:
     requests: int
     gzip_bytes: int
     diagrams: bool
+    parts: dict[str, int] = field(default_factory=dict)  # bytes by kind of resource
+
+
+def kind_of(url: str) -> str:
+    """What a fetched URL is, for the weight breakdown."""
+    path = urlsplit(url).path
+    if path.endswith("search_index.json"):
+        return "search index"
+    if path.endswith("mermaid.min.js"):
+        return "mermaid"
+    if path.endswith("/") or path.endswith(".html"):
+        return "html"
+    suffix = Path(path).suffix
+    return {".js": "js", ".css": "css"}.get(suffix, "other")
 
 
 def record_size(sizes: dict[str, int], request: Any) -> None:
@@ -343,16 +357,24 @@ def bench_weights(report: Report, site: Path, base: str, paths: list[str]) -> li
                 page.goto(base + path, wait_until="networkidle")
                 page.wait_for_timeout(300)
                 context.close()
+                parts: dict[str, int] = {}
+                for url, size in sizes.items():
+                    parts[kind_of(url)] = parts.get(kind_of(url), 0) + size
                 weights.append(
-                    Weight(path, len(sizes), sum(sizes.values()), has_diagram(site, path))
+                    Weight(path, len(sizes), sum(sizes.values()), has_diagram(site, path), parts)
                 )
         finally:
             browser.close()
     report.say("Page weight (empty cache, gzip, everything fetched until the network is idle)")
+    kinds = ("html", "css", "js", "search index", "mermaid", "other")
+    report.say(
+        f"  {'page':<41} {'requests':>8} {'total KB':>9}  "
+        + " ".join(f"{kind:>12}" for kind in kinds)
+    )
     for weight in sorted(weights, key=lambda w: -w.gzip_bytes):
         report.say(
-            f"  /{weight.path:<40} {weight.requests:3d} requests {weight.gzip_bytes / 1024:8.1f} KB"
-            + ("   (diagrams)" if weight.diagrams else "")
+            f"  /{weight.path:<40} {weight.requests:8d} {weight.gzip_bytes / 1024:9.1f}  "
+            + " ".join(f"{weight.parts.get(kind, 0) / 1024:12.1f}" for kind in kinds)
         )
     home = next(w for w in weights if w.path == "")
     heaviest = max(weights, key=lambda w: w.gzip_bytes)
