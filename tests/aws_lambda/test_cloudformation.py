@@ -11,17 +11,15 @@ from pathlib import Path
 
 import boto3
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snippets.aws_lambda import cloudformation as cfn
 from snippets.aws_lambda.dependencies import code_sha256
+from tests.support.fuzzing import FUZZ
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = REPO / "docs/lambda/cloudformation.md"
-FUZZ = settings(
-    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
 JUNK = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.binary(),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),

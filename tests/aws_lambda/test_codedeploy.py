@@ -12,25 +12,18 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from cfnlint.api import ManualArgs, lint
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from snippets.aws_lambda import codedeploy as cd
 from snippets.aws_lambda import versions_aliases as va
+from tests.support.fuzzing import FUZZ, JUNK
 from tests.support.strict_model import StrictModelError
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = REPO / "docs/lambda/codedeploy.md"
 APPSPEC = REPO / "snippets/aws_lambda/appspec.yaml"
 SAM = REPO / "snippets/aws_lambda/sam-canary.yaml"
-FUZZ = settings(
-    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-JUNK = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.binary(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
-    max_leaves=6,
-)
 JSONABLE = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),

@@ -10,22 +10,15 @@ from pathlib import Path
 
 import boto3
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from snippets.aws_lambda import container_images as ci
 from snippets.aws_lambda.limits import quota
+from tests.support.fuzzing import FUZZ, JUNK
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = REPO / "docs/lambda/container-images.md"
-FUZZ = settings(
-    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-JUNK = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.binary(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
-    max_leaves=6,
-)
 DOCKER_WORDS = st.sampled_from(
     [
         "FROM", "RUN", "COPY", "ADD", "ENV", "CMD", "ENTRYPOINT", "ARG", "AS", "--from=build",

@@ -8,22 +8,15 @@ from pathlib import Path
 
 import boto3
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from snippets.aws_lambda import versions_aliases as va
+from tests.support.fuzzing import FUZZ, JUNK
 from tests.support.strict_model import StrictModelError
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = REPO / "docs/lambda/versions-aliases.md"
-FUZZ = settings(
-    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-JUNK = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.binary(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
-    max_leaves=6,
-)
 
 
 @pytest.fixture
