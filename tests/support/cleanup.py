@@ -177,6 +177,8 @@ class Recorder:
     def record(self, client: BaseClient, operation: str, params: Mapping[str, Any],
                response: Mapping[str, Any]) -> None:
         service = client.meta.service_model.service_name
+        if "HTTPStatusCode" not in response.get("ResponseMetadata", {}):
+            return  # answered by a botocore Stubber or a stand-in: nothing was created
         if (service, operation) in DELETERS:
             region = client.meta.region_name
             if region in (None, "aws-global"):  # global services (IAM) sign for us-east-1
