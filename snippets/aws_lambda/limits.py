@@ -9,7 +9,6 @@ deployment fails on it:
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import re
@@ -20,7 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from snippets.cli import OneLineParser, UnusableInput, read_text, unusable
+from snippets.safe_yaml import YamlError, load_yaml
 
 QUOTAS_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"
 INVOKE_API_PAGE = "https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html"
@@ -354,26 +354,6 @@ def check_function_config(
 FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 
 
-class _TemplateLoader(yaml.SafeLoader):
-    """A safe YAML loader that reads CloudFormation's short forms (``!Ref``, ``!Sub``...)."""
-
-
-def _construct_intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-        if suffix == "GetAtt" and isinstance(value, str):
-            value = value.split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return {name: value}
-
-
-_TemplateLoader.add_multi_constructor("!", _construct_intrinsic)
-
-
 def _merge_globals(global_props: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
     """SAM's Globals rules: the resource wins for scalars, maps merge, lists add up."""
     merged: dict[str, Any] = dict(global_props)
@@ -428,41 +408,16 @@ def count_functions(template: Mapping[str, Any]) -> int:
     )
 
 
-class UnusableInput(Exception):
-    """The file cannot be read as a template at all (exit code 2)."""
-
-
 def load_template(path: Path) -> Mapping[str, Any]:
     """Read a YAML or JSON template, or raise :class:`UnusableInput` saying why."""
-    if not path.exists():
-        raise UnusableInput(f"{path}: no such file")
-    if not path.is_file():
-        raise UnusableInput(f"{path}: not a regular file")
+    text = read_text(path, what="template")
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UnusableInput(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise UnusableInput(f"{path}: cannot be read ({error.strerror})") from None
-    try:
-        data = yaml.load(text, Loader=_TemplateLoader)  # a SafeLoader subclass: safe
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise UnusableInput(f"{path}: not valid YAML or JSON{where}") from None
-    except RecursionError:
-        raise UnusableInput(f"{path}: nested too deeply to read") from None
+        data = load_yaml(text, flavor="cloudformation", what=str(path))
+    except YamlError as error:
+        raise UnusableInput(str(error)) from None
     if not isinstance(data, Mapping) or not isinstance(data.get("Resources"), Mapping):
         raise UnusableInput(f"{path}: not a template (no Resources mapping at the top level)")
     return data
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit code 2."""
-
-    def error(self, message: str) -> Any:  # type: ignore[override]
-        print(f"error: {message} (see --help)", file=sys.stderr)
-        raise SystemExit(2)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -479,8 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         template = load_template(args.template)
     except UnusableInput as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return unusable(error)
     problems = check_template(template)
     for problem in problems:
         print(problem)
