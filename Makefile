@@ -18,12 +18,14 @@ help:
 	@echo "make test    set up and run the whole test suite (the command CI runs)"
 	@echo "make test-once  one quick pass of the suite while you work"
 	@echo "make build   build the site into site/ with mkdocs build --strict"
-	@echo "make lint    ruff over snippets/ and tests/"
+	@echo "make lint    ruff over cicd_check/, snippets/ and tests/"
 	@echo "make clean   remove .venv, node_modules and build output"
 
-$(BIN)/.requirements-installed: requirements.txt
+$(BIN)/.requirements-installed: requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	# cicd-check itself, editable, so `cicd-check` runs the working tree (deps are pinned above).
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
@@ -51,7 +53,7 @@ build: setup
 	$(BIN)/mkdocs build --strict --site-dir site
 
 lint: setup
-	$(BIN)/ruff check snippets tests conftest.py scripts
+	$(BIN)/ruff check cicd_check snippets tests conftest.py scripts
 
 # The whole suite, three times in a row, as CI runs it:
 #   1. in process, in random order, with coverage (floor in pyproject.toml) and the

@@ -18,8 +18,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from snippets.cli import OneLineParser, UnusableInput, read_text, unusable
-from snippets.safe_yaml import load_yaml
+from cicd_check.contract import OneLineParser, UnusableInput, read_text, unusable
+from cicd_check.safe_yaml import load_yaml
 
 CODE_PAGE = (
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/"

@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from snippets.cli import OneLineParser, UnusableInput, read_text, unusable
-from snippets.safe_yaml import Flavor, YamlError, load_yaml
+from cicd_check.contract import OneLineParser, UnusableInput, read_text, unusable
+from cicd_check.safe_yaml import Flavor, YamlError, load_yaml
 
 CONFIGS_PAGE = "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html"
 QUOTAS_PAGE = "https://docs.aws.amazon.com/codedeploy/latest/userguide/limits.html"

@@ -20,7 +20,7 @@ from typing import Any
 from dockerfile_parse import DockerfileParser
 
 from snippets.aws_lambda.limits import quota
-from snippets.cli import OneLineParser, UnusableInput, read_text, unusable
+from cicd_check.contract import OneLineParser, UnusableInput, read_text, unusable
 
 IMAGES_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/images-create.html"
 PYTHON_IMAGE_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/python-image.html"

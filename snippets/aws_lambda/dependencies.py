@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from snippets.aws_lambda.limits import quota
-from snippets.cli import OneLineParser, unusable
+from cicd_check.contract import OneLineParser, unusable
 
 PACKAGE_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/python-package.html"
 LAYERS_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html"

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from snippets.aws_lambda.function_urls import check_url_qualifier
-from snippets.cli import OneLineParser, read_text, unusable
+from cicd_check.contract import OneLineParser, read_text, unusable
 
 URLS_AUTH_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"
 CONDITION_KEYS_PAGE = (

@@ -19,8 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from snippets.cli import OneLineParser, UnusableInput, read_text, unusable
-from snippets.safe_yaml import YamlError, load_yaml
+from cicd_check.contract import OneLineParser, UnusableInput, read_text, unusable
+from cicd_check.safe_yaml import YamlError, load_yaml
 
 QUOTAS_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"
 INVOKE_API_PAGE = "https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html"

@@ -32,8 +32,8 @@ from typing import Any
 
 import jsonschema
 
-from snippets.cli import OneLineParser, read_text
-from snippets.safe_yaml import load_yaml
+from cicd_check.contract import OneLineParser, read_text
+from cicd_check.safe_yaml import load_yaml
 
 REFERENCE = "https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html"
 PHASE_TRANSITIONS = (

@@ -17,7 +17,7 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
-from snippets.safe_yaml import YamlError, load_yaml
+from cicd_check.safe_yaml import YamlError, load_yaml
 
 MAX_WORKFLOW_BYTES = 512 * 1024  # GitHub's limit for a workflow file is far lower in practice
 

@@ -18,7 +18,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from snippets.cli import OneLineParser, UnusableInput, read_text, unusable
+from cicd_check.contract import OneLineParser, UnusableInput, read_text, unusable
 
 STRUCTURE_PAGE = (
     "https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-pipeline-structure.html"

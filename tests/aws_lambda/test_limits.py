@@ -30,7 +30,7 @@ from snippets.aws_lambda.limits import (
     quota,
     quota_table_markdown,
 )
-from snippets.safe_yaml import load_yaml
+from cicd_check.safe_yaml import load_yaml
 from tests.support.strict_model import StrictModelError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from snippets.safe_yaml import load_yaml
+from cicd_check.safe_yaml import load_yaml
 from tests.support.policy_lint import ACCEPTED, lint
 from tests.trust.test_templates import TEMPLATES
 

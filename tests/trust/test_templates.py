@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cfnlint.api import ManualArgs, lint
 
-from snippets.safe_yaml import YamlError, load_yaml
+from cicd_check.safe_yaml import YamlError, load_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_SUFFIXES = {".yaml", ".yml", ".json", ".template"}

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from snippets.safe_yaml import MAX_EXPANDED_NODES, YamlError, load_yaml
+from cicd_check.safe_yaml import MAX_EXPANDED_NODES, YamlError, load_yaml
 
 BILLION_LAUGHS = "\n".join(
     ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]

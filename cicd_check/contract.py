@@ -1,4 +1,4 @@
-"""What every command-line tool in the handbook shares: one-line errors and safe reading.
+"""What every cicd-check command shares: one-line errors and safe reading of files.
 
 The tools' contract: exit 0 when the input is clean, 1 when it has problems, 2 when
 it cannot be used at all (missing, a directory, not UTF-8, too large, not the
