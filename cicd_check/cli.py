@@ -79,6 +79,9 @@ def check_parser() -> OneLineParser:
                         "(default: today)")
     parser.add_argument("--verbose", action="store_true",
                         help="also list each file checked, and each file skipped and why")
+    parser.add_argument("--skip-unknown", action="store_true",
+                        help="skip named files whose kind cannot be told, instead of exit 2 "
+                        "(for pre-commit, which passes every file its pattern matches)")
     return parser
 
 
@@ -105,8 +108,9 @@ def _is_ignored(finding: Finding, ignore: Sequence[str], inline: dict[int, froze
 
 
 def check_paths(paths: Sequence[str], *, kind: str | None = None, on: dt.date | None = None,
-                ignore: Sequence[str] = ()) -> tuple[list[Finding], list[tuple[str, str]],
-                                                     list[tuple[str, str]], list[str]]:
+                ignore: Sequence[str] = (), skip_unknown: bool = False,
+                ) -> tuple[list[Finding], list[tuple[str, str]], list[tuple[str, str]],
+                           list[str]]:
     """Check files and directories: (findings, checked, skipped, unusable-input messages)."""
     findings: list[Finding] = []
     checked: list[tuple[str, str]] = []
@@ -134,7 +138,7 @@ def check_paths(paths: Sequence[str], *, kind: str | None = None, on: dt.date | 
             continue
         file_kind = kind or kinds.sniff(path, text)
         if file_kind is None:
-            if named:
+            if named and not skip_unknown:
                 unusable.append(f"{shown}: cannot tell what kind of file this is; name it with "
                                 f"--kind ({'|'.join(kinds.KIND_NAMES)})")
             else:
@@ -193,12 +197,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = check_parser().parse_args(args_list)
         ignore = [item for group in args.ignore for item in group]
         findings, checked, skipped, unusable = check_paths(
-            args.paths, kind=args.kind, on=args.date, ignore=ignore)
+            args.paths, kind=args.kind, on=args.date, ignore=ignore,
+            skip_unknown=args.skip_unknown)
         output.WRITERS[args.format](findings, checked, skipped, sys.stdout,
                                     verbose=args.verbose)
     except UnusableInput as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except SystemExit as stop:  # argparse: --help (0) or a one-line usage error (2)
+        return stop.code if isinstance(stop.code, int) else 2
     except KeyboardInterrupt:
         return 130
     for message in unusable:

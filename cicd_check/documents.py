@@ -78,9 +78,9 @@ def load_document(text: str, *, flavor: Flavor | str = "yaml11", what: str = "do
             return Document(data, text, what, duplicates=_json_duplicates(text))
         positions, duplicates = _walk(node)
         return Document(data, text, what, positions, duplicates)
-    loader_class = LOADERS[flavor]
-    loader = loader_class(text)
+    loader = None
     try:
+        loader = LOADERS[flavor](text)  # the reader rejects control characters here already
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except YamlError as error:
@@ -92,7 +92,8 @@ def load_document(text: str, *, flavor: Flavor | str = "yaml11", what: str = "do
     except (ValueError, TypeError) as error:  # e.g. an integer of 5,000 digits
         raise YamlError(f"{what}: not valid YAML: {str(error)[:120]}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         return Document(data, text, what)
     positions, duplicates = _walk(node)
