@@ -1,4 +1,8 @@
-"""Keep pages, snippet modules and test modules in step (see docs/contributing.md)."""
+"""Keep pages, snippet modules and test modules in step (see docs/contributing.md).
+
+Teaching pages map to snippet modules and their tests; cicd-check's modules map to their
+tests, and each checker to its page in the Tools section.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,22 @@ REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
 SNIPPETS = REPO / "snippets"
 TESTS = REPO / "tests"
+PACKAGE = REPO / "cicd_check"
+TOOLS = DOCS / "tools"
+
+
+def checker_modules() -> set[str]:
+    """Modules with a Tools page: each file kind's, each subcommand's, each public function's.
+
+    The rest (the command, loading, output, shared data) have tests but no page of their own:
+    the Tools overview documents them.
+    """
+    import cicd_check
+    from cicd_check import cli, kinds
+
+    named = {*kinds.CHECKERS.values(), *(m for m, _ in cli.SUBCOMMANDS.values()),
+             *cicd_check.PUBLIC.values()} - {"cicd_check.findings"}
+    return {name.removeprefix("cicd_check.") for name in named}
 
 # Pages that teach without examples of their own. Everything else under
 # docs/<section>/ must have snippets/<section>/<page>.py and tests/<section>/test_<page>.py.
@@ -28,7 +48,11 @@ def module_name(page: str) -> str:
 
 
 def section_pages() -> list[Path]:
-    return sorted(p for p in DOCS.glob("*/*.md") if p.parent.name != "assets")
+    return sorted(p for p in DOCS.glob("*/*.md") if p.parent.name not in ("assets", "tools"))
+
+
+def package_modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.glob("*.py") if p.stem not in ("__init__", "__main__"))
 
 
 def expected_files(page: Path) -> tuple[Path, Path]:
@@ -107,3 +131,22 @@ def test_every_page_is_in_the_navigation() -> None:
     pages = [str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md")]
     missing = [page for page in pages if f" {page}" not in nav]
     assert not missing, f"pages missing from nav in mkdocs.yml: {missing}"
+
+
+@pytest.mark.parametrize("module", package_modules(), ids=lambda p: p.name)
+def test_every_cicd_check_module_has_a_test_module(module: Path) -> None:
+    test = TESTS / "cicd_check" / f"test_{module.name}"
+    assert test.is_file(), f"{module.relative_to(REPO)}: missing {test.relative_to(REPO)}"
+
+
+@pytest.mark.parametrize("module", sorted(checker_modules()))
+def test_every_checker_exists_and_has_a_tools_page(module: str) -> None:
+    assert (PACKAGE / f"{module}.py").is_file(), f"cicd_check/{module}.py is named but missing"
+    page = TOOLS / f"{module.replace('_', '-')}.md"
+    assert page.is_file(), f"cicd_check/{module}.py: missing its page {page.relative_to(REPO)}"
+
+
+def test_every_tools_page_documents_a_checker() -> None:
+    modules = {m.replace("_", "-") for m in checker_modules()}
+    pages = {p.stem for p in TOOLS.glob("*.md")} - {"index"}
+    assert not pages - modules, f"Tools pages with no cicd_check module: {sorted(pages - modules)}"
