@@ -131,7 +131,7 @@ def check_paths(paths: Sequence[str], *, kind: str | None = None, on: dt.date | 
         try:
             text = read_text(path, what="file to check")
         except UnusableInput as error:
-            if named:
+            if named or kind or kinds.kind_by_name(path):  # ours by name: never just skipped
                 unusable.append(str(error))
             else:
                 skipped.append((shown, str(error).split(": ", 1)[-1]))
