@@ -27,6 +27,8 @@ PUBLIC: dict[str, str] = {
     "check_project": "cicd_check.project",
     "check_dockerfile": "cicd_check.dockerfile",
     "translate_sam": "cicd_check.sam",
+    "eb_policy": "cicd_check.beanstalk",
+    "eb_deployment": "cicd_check.beanstalk",
     "Finding": "cicd_check.findings",
     "Rule": "cicd_check.findings",
     "RULES": "cicd_check.findings",
