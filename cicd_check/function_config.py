@@ -380,7 +380,8 @@ def template_findings(document: Document, *, on: dt.date | None = None) -> list[
                 return document.line(("Globals", "Function", *path))
             return document.line(("Resources", name, "Properties", *path))
 
-        found += config_findings(props, on=on, template=True, prefix=f"{name}.", where=where)
+        found += config_findings(props, on=on, template=True,
+                                 prefix=f"Resources.{name}.Properties.", where=where)
     return found
 
 

@@ -229,6 +229,7 @@ def template_findings(document: Document) -> list[Finding]:
         def where(path: tuple[Any, ...], name: Any = name) -> int | None:
             return document.line(("Resources", name, "Properties", *path))
 
-        found += project_findings(props, keys=TEMPLATE_KEYS, template=True, prefix=f"{name}.",
+        found += project_findings(props, keys=TEMPLATE_KEYS, template=True,
+                                  prefix=f"Resources.{name}.Properties.",
                                   where=where)
     return found
