@@ -1,6 +1,7 @@
-"""The DVA-C02 task statements and which handbook pages serve them.
+"""The DVA-C03 tasks, the DVA-C02 tasks they continue, and the pages that serve them.
 
-Every content page lists the tasks it serves in its front matter (``exam_tasks:``). This
+Every content page lists the DVA-C03 tasks it serves in its front matter
+(``exam_tasks: {DVA-C03: ["3.1", ...]}``). This
 module reads them and renders the table on docs/reference/exam-guide.md; the tests prove
 the page holds exactly that table. After changing a page's tasks, refresh the page with:
 
@@ -22,21 +23,31 @@ DOCS = REPO / "docs"
 EXAM_PAGE = DOCS / "reference" / "exam-guide.md"
 START, END = "<!-- exam-map:start -->", "<!-- exam-map:end -->"
 
-# Pinned: the DVA-C02 exam guide as AWS publishes it in the AWS Certification docs.
+# Pinned: DVA-C03, in use from 1 December 2026. AWS's full DVA-C03 exam guide could not be
+# read (no stored copy found); the map follows AWS's page "Comparison of DVA-C02 and DVA-C03"
+# (AWS Certification docs), which gives the domains, weights, the new task 2.3 and what moved.
 EXAM_GUIDE = {
-    "code": "DVA-C02",
-    "version": "2.1",
-    "url": "https://docs.aws.amazon.com/aws-certification/latest/developer-associate-02/"
+    "code": "DVA-C03",
+    "source": "Comparison of DVA-C02 and DVA-C03",
+    "certification_page": "https://aws.amazon.com/certification/certified-developer-associate/",
+    "previous_url": "https://docs.aws.amazon.com/aws-certification/latest/developer-associate-02/"
     "developer-associate-02.html",
-    "checked": "2026-11-26",
+    "checked": "2026-12-01",
 }
 DOMAINS = {
-    "1": ("Development with AWS Services", 32),
+    "1": ("Development with AWS Services", 30),
     "2": ("Security", 26),
-    "3": ("Deployment", 24),
-    "4": ("Troubleshooting and Optimization", 18),
+    "3": ("Testing and Deployment", 22),
+    "4": ("Troubleshooting and Optimization", 22),
 }
-TASKS = {
+# The DVA-C03 tasks. The comparison page quotes only task 2.3's statement (the new one); for
+# the others it names the task and what was added to it or moved into it, so the map shows
+# the DVA-C02 task(s) each one continues, with their statements (DVA-C02 guide, version 2.1).
+C03_STATEMENTS = {
+    "2.3": "Identify and mitigate security risks associated with using and integrating AI "
+    "services into application development.",
+}
+C02_TASKS = {
     "1.1": "Develop code for applications hosted on AWS",
     "1.2": "Develop code for AWS Lambda",
     "1.3": "Use data stores in application development",
@@ -51,6 +62,48 @@ TASKS = {
     "4.1": "Assist in a root cause analysis",
     "4.2": "Instrument code for observability",
     "4.3": "Optimize applications by using AWS services and features",
+}
+# C03 task -> (the C02 tasks it continues, what the comparison page says changed).
+TASKS = {
+    "1.1": (("1.1", "1.3"), "adds AI-assisted development tools and managed AI services; "
+            "serializing data moved in from 1.3; unit testing with SAM moved out to 3.2"),
+    "1.2": (("1.2",), "not named by the comparison page; Lambda performance tuning moved "
+            "out to 4.3"),
+    "1.3": (("1.3",), "not named by the comparison page; the four DynamoDB skills became one"),
+    "2.1": (("2.1",), "adds presigned URLs (Amazon S3, CloudFront)"),
+    "2.2": (("2.2", "2.3"), "C02 tasks 2.2 and 2.3 became one task: encryption and data "
+            "protection"),
+    "2.3": ((), "new: security of AI services"),
+    "3.1": (("3.1", "3.4"), "adds building and managing container images (ECR, Dockerfiles, "
+            "tagging, lifecycle policies); API Gateway stages and custom domains moved in "
+            "from 3.4"),
+    "3.2": (("3.2", "3.3"), "C02 tasks 3.2 and 3.3 merged; unit testing with SAM moved in; "
+            "adds AI tools that generate and automate tests"),
+    "3.3": (("3.4", "3.3"), "IaC templates (CDK, SAM, CloudFormation) stay in 3.3; adds "
+            "container orchestration (ECS, EKS, Fargate) and AI tools in CI/CD"),
+    "4.1": (("4.1",), "adds AI tools that analyze errors"),
+    "4.2": (("4.2",), "not named by the comparison page; observability skills merged"),
+    "4.3": (("4.3",), "adds AI tools for optimization; Lambda performance tuning moved in "
+            "from 1.2"),
+}
+# How much of each C03 task the handbook covers, and what it leaves to other material.
+COVERAGE = {
+    "1.1": ("partly", "function URLs only; no messaging, APIs or AI-assisted development"),
+    "1.2": ("partly", "packaging, versions, aliases, limits, URLs; not event source mappings "
+            "or destinations"),
+    "1.3": ("not yet", "no data stores"),
+    "2.1": ("partly", "IAM for function URLs and CodeCommit; no Cognito or presigned URLs"),
+    "2.2": ("partly", "KMS for artifacts and repositories, secrets in builds"),
+    "2.3": ("not yet", "no AI services"),
+    "3.1": ("partly", "artifacts, .zip packages, Lambda container images; not ECR lifecycle "
+            "policies or API Gateway stages"),
+    "3.2": ("partly", "tests in CodeBuild and deployment hooks; no SAM local testing or AI "
+            "test tools"),
+    "3.3": ("partly", "CodePipeline, CodeBuild, CodeDeploy, CloudFormation and SAM in depth; "
+            "no ECS, EKS or Fargate, no AI tools"),
+    "4.1": ("partly", "pipeline and build failures"),
+    "4.2": ("partly", "CodeGuru Profiler and pipeline events; no X-Ray or CloudWatch metrics"),
+    "4.3": ("partly", "Lambda memory, limits, profiling and best practices"),
 }
 STUB = '!!! warning "Being written"'
 
@@ -74,9 +127,9 @@ def front_matter(text: str) -> dict[str, Any]:
 
 
 def content_pages() -> list[Path]:
-    """Every page under docs/<section>/ except the reference pages."""
+    """Every teaching page under docs/<section>/ (not the reference or Tools pages)."""
     return sorted(p for p in DOCS.glob("*/*.md")
-                  if p.parent.name not in ("reference", "assets"))
+                  if p.parent.name not in ("reference", "assets", "tools"))
 
 
 def read_page(path: Path) -> Page:
@@ -87,16 +140,18 @@ def read_page(path: Path) -> Page:
     raw = meta.get("exam_tasks")
     problems: list[str] = []
     tasks: list[str] = []
+    code = EXAM_GUIDE["code"]
     if not raw:
-        problems.append("names no exam task (add exam_tasks: [...] to its front matter)")
-    elif not isinstance(raw, list):
-        problems.append("exam_tasks must be a list of task numbers such as \"3.4\"")
+        problems.append(f"names no exam task (add exam_tasks: {{{code}: [...]}} to its "
+                        "front matter)")
+    elif not isinstance(raw, dict) or set(raw) != {code} or not isinstance(raw[code], list):
+        problems.append(f'exam_tasks must name the exam: {{{code}: ["3.3", ...]}}')
     else:
-        for task in raw:
+        for task in raw[code]:
             if not isinstance(task, str):
-                problems.append(f"exam task {task!r} must be a quoted string such as \"3.4\"")
+                problems.append(f"exam task {task!r} must be a quoted string such as \"3.3\"")
             elif task not in TASKS:
-                problems.append(f"exam task {task!r} is not a DVA-C02 task statement")
+                problems.append(f"exam task {task!r} is not a {code} task")
             elif task not in tasks:
                 tasks.append(task)
     return Page(path.relative_to(DOCS), title, tuple(sorted(tasks)), tuple(problems),
@@ -104,11 +159,16 @@ def read_page(path: Path) -> Page:
 
 
 def exam_map_markdown(pages: list[Page]) -> str:
-    """The table on the exam guide page: each task and the pages that serve it."""
-    lines = ["| Task | Task statement | Handbook pages |", "|---|---|---|"]
-    for task, statement in TASKS.items():
+    """The table on the exam guide page: each C03 task, its C02 roots, coverage and pages."""
+    lines = ["| DVA-C03 task | What the comparison page says | DVA-C02 task(s) | Covered | "
+             "Handbook pages |", "|---|---|---|---|---|"]
+    for task, (c02, change) in TASKS.items():
+        said = f'"{C03_STATEMENTS[task]}" ({change})' if task in C03_STATEMENTS else change
+        roots = "; ".join(f"{old} {C02_TASKS[old]}" for old in c02) or "none (new)"
+        covered, note = COVERAGE[task]
         links = [f"[{p.title}](../{p.path.as_posix()})" for p in pages if task in p.tasks]
-        lines.append(f"| {task} | {statement} | {', '.join(links) or '(not covered)'} |")
+        lines.append(f"| {task} | {said} | {roots} | **{covered}**: {note} | "
+                     f"{', '.join(links) or '(none)'} |")
     return "\n".join(lines)
 
 
