@@ -64,8 +64,8 @@ NOT_GRANTED = rule(
     "FU002", "url-not-granted", WARNING,
     "No permission lets the caller (for AuthType NONE: the public) call the function URL, so "
     "Lambda answers 403 to it.",
-    fix="add both permissions for the caller (cicd-check url-auth --fix prints them), or "
-    "check that they are added outside this template",
+    fix="add both permissions for the caller (cicd-check url-auth --fix prints them); in a "
+    "template, unless another stack or script adds them",
     source=URLS_AUTH_PAGE, page="url-auth")
 AUTH_TYPE_ON_WRONG_ACTION = rule(
     "FU003", "url-auth-type-on-wrong-action", ERROR,

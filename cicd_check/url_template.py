@@ -296,6 +296,7 @@ class _Model:
                 continue
             origins = config.get("Origins") if isinstance(config.get("Origins"), list) else []
             signed = {o.get("Id") for o in origins if isinstance(o, Mapping)
+                      and isinstance(o.get("Id"), str)
                       and _resource_ref(o.get("OriginAccessControlId")) in lambda_oacs}
             behaviors: list[tuple[tuple[Any, ...], Any]] = [
                 (("DefaultCacheBehavior",), config.get("DefaultCacheBehavior"))]
@@ -303,7 +304,8 @@ class _Model:
                 behaviors += [(("CacheBehaviors", i), b)
                               for i, b in enumerate(config["CacheBehaviors"])]
             for where, behavior in behaviors:
-                if (isinstance(behavior, Mapping) and behavior.get("TargetOriginId") in signed
+                target = behavior.get("TargetOriginId") if isinstance(behavior, Mapping) else None
+                if (isinstance(behavior, Mapping) and isinstance(target, str) and target in signed
                         and _allows_body(behavior) and not _signs_body(behavior)):
                     path = ("Resources", name, "Properties", "DistributionConfig", *where,
                             "AllowedMethods")
