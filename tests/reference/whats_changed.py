@@ -26,7 +26,9 @@ REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 DATA = Path(__file__).with_name("changes.yml")
 PAGE = DOCS / "reference" / "whats-changed.md"
-NOTES_FILE = REPO.parent / "shared" / "seed" / "000_f8624d350cbc8c8c.txt"
+# The course notes, copied from ../shared/seed/000_f8624d350cbc8c8c.txt so tests run anywhere.
+NOTES_FILE = Path(__file__).with_name("course-notes.txt")
+NOTES_ORIGIN = REPO.parent / "shared" / "seed" / "000_f8624d350cbc8c8c.txt"
 BLOCKS = {
     "notes": ("<!-- changes:notes:start -->", "<!-- changes:notes:end -->"),
     "often_taught": ("<!-- changes:often:start -->", "<!-- changes:often:end -->"),
