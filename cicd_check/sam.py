@@ -48,9 +48,11 @@ class SamTranslationError(ValueError):
     a checker can put each one on its resource's line.
     """
 
-    def __init__(self, message: str, causes: list[tuple[str | None, str]] | None = None) -> None:
+    def __init__(self, message: str, causes: list[tuple[str | None, str]] | None = None,
+                 summary: str = "") -> None:
         super().__init__(message)
         self.causes = causes if causes is not None else [(None, message)]
+        self.summary = summary  # "Invalid Serverless Application Specification document. ..."
 
 
 class _OfflineSession:
@@ -164,7 +166,7 @@ def translate(template: Mapping[str, Any], *, region: str = DEFAULT_REGION,
         except InvalidDocumentException as error:
             causes = [(_logical_id(cause), str(cause.message)) for cause in error.causes]
             text = " ".join([str(error.message), *(message for _, message in causes)])
-            raise SamTranslationError(text, causes) from None
+            raise SamTranslationError(text, causes, str(error.message)) from None
         except ExceptionWithMessage as error:
             raise SamTranslationError(str(error.message)) from None
         except RecursionError:

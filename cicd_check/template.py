@@ -162,7 +162,7 @@ def _generated(document: Document, on: dt.date | None, source_findings: list[Fin
     try:
         translated = translate(document.data)
     except SamTranslationError as error:
-        return [_translation_finding(document, logical, message)
+        return [_translation_finding(document, logical, f"{error.summary} {message}".strip())
                 for logical, message in error.causes]
     made_from = origins(document.data, translated)
     sam = sam_resources(document.data)
