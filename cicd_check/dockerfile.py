@@ -8,6 +8,7 @@ the stages it is built ``FROM``. Each finding carries the Dockerfile's line.
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import io
 import json
 import re
@@ -91,6 +92,11 @@ NOT_A_SECRET = re.compile(r"_(ARN|NAME|PATH|FILE|PARAMETER|PARAM|ID|URL|REGION)$
 SECRET_VALUE = re.compile(
     r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b|-----BEGIN [A-Z ]*PRIVATE KEY-----|\bgh[pousr]_[A-Za-z0-9]{30,}"
 )
+# Manifest names a glob such as ``package*.json`` or ``*.json`` may stand for.
+MANIFEST_NAMES = ("requirements.txt", "pyproject.toml", "poetry.lock", "uv.lock", "Pipfile",
+                  "Pipfile.lock", "package.json", "package-lock.json", "yarn.lock",
+                  "pnpm-lock.yaml", "Gemfile", "Gemfile.lock", "go.mod", "go.sum", "Cargo.toml",
+                  "Cargo.lock", "pom.xml", "build.gradle", "tsconfig.json")
 ARCH_TAG = re.compile(r"(?:^|[-_.:])(arm64|aarch64|x86_64|amd64)(?:$|[-_.])", re.IGNORECASE)
 
 
@@ -217,7 +223,15 @@ def _copies_code(value: str) -> bool:
     paths = [word for word in words if not word.startswith("--")]
     if len(paths) < 2:
         return False
-    return not all(MANIFESTS.search(source.rstrip("/")) for source in paths[:-1])
+    return not all(_is_manifest(source.rstrip("/")) for source in paths[:-1])
+
+
+def _is_manifest(source: str) -> bool:
+    if MANIFESTS.search(source):
+        return True
+    name = source.rsplit("/", 1)[-1]
+    return any(ch in name for ch in "*?[") and any(
+        fnmatch.fnmatchcase(known, name) for known in MANIFEST_NAMES)
 
 
 def _secrets(stage: Stage) -> list[Finding]:
