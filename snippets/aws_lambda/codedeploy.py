@@ -1,11 +1,10 @@
-"""CodeDeploy for Lambda: traffic schedules, the deployment lifecycle, AppSpec and SAM checks.
+"""CodeDeploy for Lambda: the page's examples (hooks, deployments, the pipeline action).
 
-A CodeDeploy Lambda deployment moves an alias from one published version to another by
-changing the alias's routing weights on a schedule. The schedules, the lifecycle and the
-rules for AppSpec files and SAM ``DeploymentPreference`` live here, in one place, so the
-page's table and chart, the tests and the command-line tool all read the same data.
-
-Run ``python -m snippets.aws_lambda.codedeploy --help`` for the command-line tool.
+The tools themselves live in ``cicd_check``: schedules and the deployment simulation in
+:mod:`cicd_check.traffic`, AppSpec checks in :mod:`cicd_check.appspec` (``cicd-check
+schedule NAME``, ``cicd-check appspec.yaml``). This module holds what the page teaches with
+them: a compact schedule rule, the generated table, chart and timelines, the hook handler,
+the AppSpec renderer and the CodePipeline Lambda deploy action.
 """
 
 from __future__ import annotations
@@ -16,24 +15,26 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
+from cicd_check.appspec import ALIAS_NAME, FUNCTION_NAME, LAMBDA_HOOKS, validate_appspec
 from cicd_check.contract import OneLineParser, UnusableInput, read_text, unusable
 from cicd_check.safe_yaml import Flavor, YamlError, load_yaml
+from cicd_check.traffic import (
+    PREDEFINED,
+    VALID_NAMES,
+    DeploymentRun,
+    describe,
+    pipeline_strategy_schedule,
+    resolve_config,
+    simulate_deployment,
+    time_to_full,
+    traffic_schedule,
+)
 
 CONFIGS_PAGE = "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html"
-QUOTAS_PAGE = "https://docs.aws.amazon.com/codedeploy/latest/userguide/limits.html"
-APPSPEC_PAGE = (
-    "https://docs.aws.amazon.com/codedeploy/latest/userguide/"
-    "reference-appspec-file-structure-resources.html"
-)
-HOOKS_PAGE = (
-    "https://docs.aws.amazon.com/codedeploy/latest/userguide/"
-    "reference-appspec-file-structure-hooks.html"
-)
 SAM_PAGE = (
     "https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/"
     "sam-property-function-deploymentpreference.html"
@@ -41,154 +42,20 @@ SAM_PAGE = (
 PIPELINE_ACTION_PAGE = (
     "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-LambdaDeploy.html"
 )
-
-PREFIX = "CodeDeployDefault."
-HOOK_TIMEOUT_MINUTES = 60  # a hook must report back within one hour
-MAX_SHIFT_MINUTES = 48 * 60  # CodeDeploy quota: first to last traffic shift of a Lambda deployment
-MAX_PIPELINE_WAIT_MINUTES = 2 * 24 * 60  # CodePipeline Lambda deploy action: total wait <= 2 days
 MAX_TEXT_BYTES = 1024 * 1024  # the most this module reads from a reader's file
-
 Schedule = list[tuple[int, int]]
 
 
-# --8<-- [start:configs]
-@dataclass(frozen=True)
-class ShiftConfig:
-    """One Lambda traffic-shifting configuration: how much, and how often."""
-
-    kind: str  # "Canary", "Linear" or "AllAtOnce"
-    percentage: int = 100
-    interval: int = 0  # minutes
-
-    @property
-    def sam_name(self) -> str:
-        if self.kind == "Canary":
-            return f"Canary{self.percentage}Percent{self.interval}Minutes"
-        if self.kind == "Linear":
-            unit = "Minute" if self.interval == 1 else "Minutes"
-            return f"Linear{self.percentage}PercentEvery{self.interval}{unit}"
-        return "AllAtOnce"
-
-    @property
-    def name(self) -> str:
-        """The CodeDeploy name, e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes."""
-        return f"{PREFIX}Lambda{self.sam_name}"
-
-
-PREDEFINED: tuple[ShiftConfig, ...] = (
-    ShiftConfig("Canary", 10, 5),
-    ShiftConfig("Canary", 10, 10),
-    ShiftConfig("Canary", 10, 15),
-    ShiftConfig("Canary", 10, 30),
-    ShiftConfig("Linear", 10, 1),
-    ShiftConfig("Linear", 10, 2),
-    ShiftConfig("Linear", 10, 3),
-    ShiftConfig("Linear", 10, 10),
-    ShiftConfig("AllAtOnce"),
-)
-# --8<-- [end:configs]
-
-VALID_NAMES: tuple[str, ...] = tuple(config.name for config in PREDEFINED)
-_BY_NAME: dict[str, ShiftConfig] = {}
-for _config in PREDEFINED:
-    _BY_NAME[_config.name] = _config
-    _BY_NAME[_config.name.removeprefix(PREFIX)] = _config
-    _BY_NAME[_config.sam_name] = _config
-
-
-def resolve_config(config: object) -> ShiftConfig:
-    """The predefined Lambda configuration called ``config``, by any of its three names."""
-    if isinstance(config, str) and config in _BY_NAME:
-        return _BY_NAME[config]
-    shown = repr(config)[:60] if config != "" else "the empty string"
-    raise ValueError(
-        f"config: {shown} is not a predefined Lambda deployment configuration; valid names: "
-        + ", ".join(VALID_NAMES)
-        + " (the CodeDeployDefault. prefix, or the Lambda prefix too as in SAM, may be left off)"
-    )
-
-
 # --8<-- [start:schedule]
-def _steps(config: ShiftConfig) -> Schedule:
-    if config.kind == "AllAtOnce":
-        return [(0, 100)]
-    if config.kind == "Canary":  # two increments: the canary now, the rest one interval later
-        return [(0, config.percentage), (config.interval, 100)]
-    steps = math.ceil(100 / config.percentage)  # linear: one increment per interval
-    return [(i * config.interval, min(100, (i + 1) * config.percentage)) for i in range(steps)]
-
-
-def traffic_schedule(config: str) -> Schedule:
-    """(minute, percent on the new version) for a predefined config, from 0 to 100 %."""
-    return _steps(resolve_config(config))
-# --8<-- [end:schedule]
-
-
-def time_to_full(schedule: Sequence[tuple[int, int]]) -> int:
-    """Minutes from the first shift until the new version takes all traffic."""
-    return schedule[-1][0]
-
-
-# --8<-- [start:custom]
-CUSTOM_KINDS = {"TimeBasedCanary": "Canary", "TimeBasedLinear": "Linear", "AllAtOnce": "AllAtOnce"}
-
-
-def _whole_number(field: str, value: object, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{field}: expected a whole number, got {type(value).__name__}")
-    if not low <= value <= high:
-        raise ValueError(f"{field}: must be {low}-{high}, got {value}")
-    return value
-
-
-def custom_schedule(kind: str, percentage: int | None = None, interval: int | None = None
-                    ) -> Schedule:
-    """The schedule of a custom Lambda config (CreateDeploymentConfig trafficRoutingConfig)."""
-    if not isinstance(kind, str) or kind not in CUSTOM_KINDS:
-        raise ValueError(
-            f"kind: {str(kind)[:40]!r} is not a traffic routing type; use one of "
-            + ", ".join(CUSTOM_KINDS)
-        )
+def shift_steps(kind: str, percentage: int = 100, interval: int = 0) -> Schedule:
+    """(minute, percent on the new version) for a canary, linear or all-at-once config."""
     if kind == "AllAtOnce":
-        if percentage is not None or interval is not None:
-            raise ValueError("AllAtOnce: takes no percentage or interval")
-        return [(0, 100)]
-    prefix = "canary" if kind == "TimeBasedCanary" else "linear"
-    pct = _whole_number(f"{prefix}Percentage", percentage, 1, 99)
-    minutes = _whole_number(f"{prefix}Interval", interval, 1, MAX_SHIFT_MINUTES)
-    schedule = _steps(ShiftConfig(CUSTOM_KINDS[kind], pct, minutes))
-    if time_to_full(schedule) > MAX_SHIFT_MINUTES:
-        raise ValueError(
-            f"{prefix}Interval: {len(schedule) - 1} intervals of {minutes} min take "
-            f"{time_to_full(schedule)} min; CodeDeploy allows at most {MAX_SHIFT_MINUTES} min "
-            "(48 hours) between the first and the last traffic shift"
-        )
-    return schedule
-
-
-def deployment_config_request(name: str, kind: str, percentage: int | None = None,
-                              interval: int | None = None) -> dict[str, Any]:
-    """The CreateDeploymentConfig request for a custom Lambda config (checked first)."""
-    custom_schedule(kind, percentage, interval)
-    routing: dict[str, Any] = {"type": kind}
-    if kind == "TimeBasedCanary":
-        routing["timeBasedCanary"] = {"canaryPercentage": percentage, "canaryInterval": interval}
-    elif kind == "TimeBasedLinear":
-        routing["timeBasedLinear"] = {"linearPercentage": percentage, "linearInterval": interval}
-    return {"deploymentConfigName": name, "computePlatform": "Lambda",
-            "trafficRoutingConfig": routing}
-# --8<-- [end:custom]
-
-
-def describe(config: ShiftConfig) -> str:
-    if config.kind == "Canary":
-        rest = 100 - config.percentage
-        return f"{config.percentage} % at once, the other {rest} % {config.interval} min later"
-    if config.kind == "Linear":
-        steps = len(_steps(config))
-        every = "minute" if config.interval == 1 else f"{config.interval} minutes"
-        return f"{config.percentage} % more every {every} ({steps} increments)"
-    return "100 % at once"
+        return [(0, 100)]  # everything at minute 0
+    if kind == "Canary":  # two steps: the canary now, the rest one interval later
+        return [(0, percentage), (interval, 100)]
+    steps = math.ceil(100 / percentage)  # linear: equal steps, one interval apart
+    return [(i * interval, min(100, (i + 1) * percentage)) for i in range(steps)]
+# --8<-- [end:schedule]
 
 
 def config_table() -> str:
@@ -198,7 +65,7 @@ def config_table() -> str:
         "|---|---|---|---:|",
     ]
     for config in PREDEFINED:
-        minutes = time_to_full(_steps(config))
+        minutes = time_to_full(traffic_schedule(config.name))
         lines.append(
             f"| `{config.name}` | `{config.sam_name}` | {describe(config)} | {minutes} min |"
         )
@@ -229,95 +96,6 @@ def traffic_chart(config: str) -> str:
         '    y-axis "percent" 0 --> 100',
         f"    bar [{', '.join(str(p) for p in percents)}]",
     ])
-
-
-# --8<-- [start:simulate]
-@dataclass(frozen=True)
-class Step:
-    """One line of a deployment's timeline."""
-
-    minute: float
-    event: str
-    new_version_percent: int
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class DeploymentRun:
-    succeeded: bool
-    steps: tuple[Step, ...]
-
-    @property
-    def final_percent(self) -> int:
-        return self.steps[-1].new_version_percent
-
-
-HOOK_OUTCOMES = ("Succeeded", "Failed", "NoResponse")
-
-
-def _hook(name: str, outcome: str | None, start: float, minutes: float
-          ) -> tuple[float, Step | None, bool]:
-    """Run one hook: (when it ends, its step, whether the deployment may go on)."""
-    if outcome is None:
-        return start, None, True
-    if outcome == "NoResponse":
-        end = start + HOOK_TIMEOUT_MINUTES
-        return end, Step(end, name, 0, "no status reported within 1 hour: Failed"), False
-    end = start + minutes
-    return end, Step(end, name, 0, f"hook reported {outcome}"), outcome == "Succeeded"
-
-
-def simulate_deployment(
-    config: str,
-    *,
-    before_hook: str | None = "Succeeded",
-    after_hook: str | None = "Succeeded",
-    alarm_at: float | None = None,
-    hook_minutes: float = 1,
-) -> DeploymentRun:
-    """Start, BeforeAllowTraffic, the traffic shifts, AfterAllowTraffic, End — or a rollback.
-
-    ``before_hook``/``after_hook``: "Succeeded", "Failed", "NoResponse" (the hook never calls
-    PutLifecycleEventHookExecutionStatus) or None (no hook). ``alarm_at``: the minute a
-    CloudWatch alarm of the deployment group goes into ALARM. Assumes automatic rollback is
-    on, as in the deployment groups SAM creates.
-    """
-    schedule = traffic_schedule(config)
-    for field, outcome in (("before_hook", before_hook), ("after_hook", after_hook)):
-        if outcome is not None and outcome not in HOOK_OUTCOMES:
-            raise ValueError(f"{field}: {str(outcome)[:40]!r} is not one of {HOOK_OUTCOMES}")
-    for field, value, high in (("alarm_at", alarm_at, math.inf),
-                               ("hook_minutes", hook_minutes, HOOK_TIMEOUT_MINUTES)):
-        if value is None and field == "alarm_at":
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or not (
-            math.isfinite(value) and 0 <= value <= high
-        ):
-            raise ValueError(f"{field}: expected minutes between 0 and {high}, got {value!r:.40}")
-
-    planned: list[Step] = [Step(0, "Start", 0)]
-    now, step, ok = _hook("BeforeAllowTraffic", before_hook, 0, hook_minutes)
-    planned += [step] if step else []
-    if ok:
-        for minute, percent in schedule:
-            note = (f"alias weights: {100 - percent} % original, {percent} % new" if percent < 100
-                    else "the alias now points at the new version")
-            planned.append(Step(now + minute, "AllowTraffic", percent, note))
-        now += time_to_full(schedule)
-        now, step, ok = _hook("AfterAllowTraffic", after_hook, now, hook_minutes)
-        if step:
-            planned.append(Step(step.minute, step.event, 100, step.note))
-    if alarm_at is not None and alarm_at <= now:
-        kept = [s for s in planned if s.minute < alarm_at or s.event == "Start"]
-        shifted = kept[-1].new_version_percent
-        kept.append(Step(alarm_at, "Alarm", shifted, "CloudWatch alarm in ALARM: stop"))
-        kept.append(Step(alarm_at, "Rollback", 0, "alias back on the original version"))
-        return DeploymentRun(False, (*kept, Step(alarm_at, "End", 0, "stopped by the alarm")))
-    if not ok:
-        planned.append(Step(now, "Rollback", 0, "alias back on the original version"))
-        return DeploymentRun(False, (*planned, Step(now, "End", 0, "deployment failed")))
-    return DeploymentRun(True, (*planned, Step(now, "End", 100, "deployment succeeded")))
-# --8<-- [end:simulate]
 
 
 def timeline_table(run: DeploymentRun) -> str:
@@ -399,23 +177,6 @@ def handler(event: Mapping[str, Any], context: object) -> str:
 # --8<-- [end:hook]
 
 
-# --8<-- [start:appspec]
-LAMBDA_HOOKS = ("BeforeAllowTraffic", "AfterAllowTraffic")
-PROPERTIES = ("Name", "Alias", "CurrentVersion", "TargetVersion")
-FUNCTION_NAME = re.compile(
-    r"(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[a-zA-Z0-9_-]{1,64}"
-)
-ALIAS_NAME = re.compile(r"(?!^[0-9]+$)[a-zA-Z0-9_-]{1,128}")
-
-
-def _get(mapping: Mapping[Any, Any], key: str) -> Any:
-    """AppSpec keys are matched without regard to case (AWS's own examples use both)."""
-    for candidate, value in mapping.items():
-        if isinstance(candidate, str) and candidate.lower() == key.lower():
-            return value
-    return None
-
-
 def _load(text: object, what: str, flavor: Flavor = "yaml11") -> tuple[Any, list[str]]:
     """Parse a reader's YAML or JSON with the handbook's bounded safe loader."""
     if not isinstance(text, str):
@@ -431,93 +192,6 @@ def _load(text: object, what: str, flavor: Flavor = "yaml11") -> tuple[Any, list
         return load_yaml(text, flavor=flavor, what=what, max_chars=MAX_TEXT_BYTES), []
     except YamlError as error:
         return None, [str(error)]
-
-
-def _version(field: str, value: object) -> tuple[int | None, str | None]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and value.isascii() and value.isdigit():
-        number = int(value)
-    else:
-        return None, f"{field}: {str(value)[:40]!r} is not a published version number"
-    return (number, None) if number >= 1 else (None, f"{field}: versions start at 1")
-
-
-def validate_appspec(text: object) -> list[str]:
-    """Problems in a Lambda AppSpec file (YAML or JSON text); [] when CodeDeploy can use it."""
-    document, problems = _load(text, "appspec")
-    if problems:
-        return problems
-    if not isinstance(document, Mapping):
-        return ["appspec: expected a mapping with version, Resources and Hooks"]
-    known = {"version", "resources", "hooks"}
-    for key in document:
-        if not isinstance(key, str) or key.lower() not in known:
-            problems.append(f"{str(key)[:40]!r}: not an AppSpec key for Lambda "
-                            "(version, Resources, Hooks)")
-    version = _get(document, "version")
-    if not (version == "0.0" or (isinstance(version, float) and version == 0.0)):
-        problems.append("version: must be 0.0")
-    problems += _resources(_get(document, "Resources"))
-    problems += _hooks(_get(document, "Hooks"))
-    return problems
-
-
-def _resources(resources: object) -> list[str]:
-    if not isinstance(resources, list) or len(resources) != 1:
-        return ["Resources: expected a list with exactly one Lambda function"]
-    entry = resources[0]
-    if not isinstance(entry, Mapping) or len(entry) != 1:
-        return ["Resources[0]: expected one '<logical name>:' mapping"]
-    (logical, body), = entry.items()
-    where = f"Resources.{str(logical)[:40]}"
-    if not isinstance(body, Mapping):
-        return [f"{where}: expected Type and Properties"]
-    problems = []
-    if _get(body, "Type") != "AWS::Lambda::Function":
-        problems.append(f"{where}.Type: must be AWS::Lambda::Function")
-    properties = _get(body, "Properties")
-    if not isinstance(properties, Mapping):
-        return [*problems, f"{where}.Properties: missing (Name, Alias, CurrentVersion, "
-                           "TargetVersion are required)"]
-    for name in PROPERTIES:
-        if _get(properties, name) is None:
-            problems.append(f"{where}.Properties.{name}: required")
-    function, alias = _get(properties, "Name"), _get(properties, "Alias")
-    if function is not None and not (isinstance(function, str)
-                                     and FUNCTION_NAME.fullmatch(function)):
-        problems.append(f"{where}.Properties.Name: {str(function)[:40]!r} is not a function name")
-    if alias is not None and not (isinstance(alias, str) and ALIAS_NAME.fullmatch(alias)):
-        problems.append(f"{where}.Properties.Alias: {str(alias)[:40]!r} is not an alias name")
-    for name in ("CurrentVersion", "TargetVersion"):
-        value = _get(properties, name)
-        if value is not None:
-            _, problem = _version(f"{where}.Properties.{name}", value)
-            problems += [problem] if problem else []
-    return problems
-
-
-def _hooks(hooks: object) -> list[str]:
-    if hooks is None:
-        return []  # hooks are optional
-    if not isinstance(hooks, list):
-        return ["Hooks: expected a list such as '- BeforeAllowTraffic: <function name>'"]
-    problems, seen = [], set()
-    for index, hook in enumerate(hooks):
-        if not isinstance(hook, Mapping) or len(hook) != 1:
-            problems.append(f"Hooks[{index}]: expected one '<event>: <function>' pair")
-            continue
-        (event, function), = hook.items()
-        if event not in LAMBDA_HOOKS:
-            problems.append(f"Hooks[{index}]: {str(event)[:40]!r} cannot run a hook in a Lambda "
-                            "deployment; only BeforeAllowTraffic and AfterAllowTraffic can")
-        elif event in seen:
-            problems.append(f"Hooks[{index}]: {event} appears twice; each hook runs once")
-        seen.add(event)
-        if not isinstance(function, str) or not FUNCTION_NAME.fullmatch(function):
-            problems.append(f"Hooks[{index}]: {str(function)[:40]!r} is not a function name")
-    return problems
-# --8<-- [end:appspec]
 
 
 def render_appspec(function: str, alias: str, current: str, target: str, *,
@@ -655,34 +329,6 @@ def _check_type(value: object, custom: Mapping[str, str], template: Mapping[Any,
 
 
 # --8<-- [start:pipeline]
-PIPELINE_STRATEGY = re.compile(
-    r"AllAtOnce|Canary(?P<cp>\d+)Percent(?P<cm>\d+)Minutes?"
-    r"|Linear(?P<lp>\d+)PercentEvery(?P<lm>\d+)Minutes?"
-)
-
-
-def pipeline_strategy_schedule(strategy: str) -> Schedule:
-    """The schedule of a CodePipeline Lambda deploy action DeployStrategy string."""
-    match = PIPELINE_STRATEGY.fullmatch(strategy) if isinstance(strategy, str) else None
-    if match is None:
-        raise ValueError(
-            f"DeployStrategy: {str(strategy)[:40]!r} is not AllAtOnce, "
-            "Canary<percent>Percent<minutes>Minutes or Linear<percent>PercentEvery<minutes>Minutes"
-        )
-    if strategy == "AllAtOnce":
-        return [(0, 100)]
-    kind = "TimeBasedCanary" if match["cp"] else "TimeBasedLinear"
-    percent, minutes = int(match["cp"] or match["lp"]), int(match["cm"] or match["lm"])
-    field = "DeployStrategy"
-    _whole_number(f"{field} percentage", percent, 1, 99)
-    _whole_number(f"{field} minutes", minutes, 1, MAX_PIPELINE_WAIT_MINUTES)
-    schedule = _steps(ShiftConfig(CUSTOM_KINDS[kind], percent, minutes))
-    if time_to_full(schedule) > MAX_PIPELINE_WAIT_MINUTES:
-        raise ValueError(f"{field}: waits {time_to_full(schedule)} min in total; "
-                         "the action allows at most 2 days")
-    return schedule
-
-
 def lambda_deploy_action(function: str, alias: str, *, strategy: str = "AllAtOnce",
                          alarm: str | None = None, input_artifact: str = "BuildOutput"
                          ) -> dict[str, Any]:
@@ -722,34 +368,20 @@ def _unusable(problems: list[str]) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The SAM template check; schedules and AppSpecs are 'cicd-check schedule' and 'cicd-check'."""
     parser = OneLineParser(
         prog="python -m snippets.aws_lambda.codedeploy",
-        description="CodeDeploy for Lambda: traffic schedules and AppSpec/SAM checks. "
+        description="Check SAM DeploymentPreference Types (for traffic schedules and AppSpec "
+                    "files use 'cicd-check schedule NAME' and 'cicd-check appspec.yml'). "
                     "Exit 0 clean, 1 problems found, 2 unusable input.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    schedule = commands.add_parser("schedule", help="print a configuration's traffic steps")
-    schedule.add_argument("name", help="e.g. LambdaLinear10PercentEvery3Minutes")
-    appspec = commands.add_parser("appspec", help="check a Lambda AppSpec file")
-    appspec.add_argument("file")
     template = commands.add_parser("template", help="check SAM DeploymentPreference Types")
     template.add_argument("file")
     args = parser.parse_args(argv)
     try:
-        if args.command == "schedule":
-            try:
-                config = resolve_config(args.name)
-            except ValueError as error:
-                raise UnusableInput(str(error)) from None
-            steps = _steps(config)
-            print(config.name)
-            for minute, percent in steps:
-                print(f"  minute {minute:>4}: {percent:>3} % on the new version")
-            print(f"time to 100 %: {time_to_full(steps)} min")
-            return 0
         text = read_text(args.file, what="YAML file", max_bytes=MAX_TEXT_BYTES)
-        check = validate_appspec if args.command == "appspec" else check_template
-        problems = check(text)
+        problems = check_template(text)
     except UnusableInput as error:
         return unusable(error)
     if _unusable(problems):
@@ -759,7 +391,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not problems:
         print(f"{args.file}: OK")
     return 1 if problems else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
