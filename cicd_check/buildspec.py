@@ -40,6 +40,8 @@ RUNTIMES = ("android", "dotnet", "golang", "java", "nodejs", "php", "python", "r
 CURRENT_RUNTIMES = "dotnet, golang, java, nodejs, php, python, ruby"
 RETRY = r"RETRY-(?:(\d+)(?:-(.+))?|(.+))"  # RETRY-<count>, -<count>-<regex>, -<regex>
 REGEX_PROBE_SECONDS = 0.2
+# A cd, export or pushd as a statement of its own: shell state the next command needs.
+_SHELL_STATE = re.compile(r"(?:^|&&|;|\|\|)\s*(cd|export|pushd)\s")
 PAGE = "buildspec"
 
 INVALID_YAML = rule(
@@ -375,10 +377,10 @@ def _phase_findings(data: Mapping[str, Any], where: _Where) -> list[Finding]:
             commands = phase.get("commands")
             for index, command in enumerate(commands if isinstance(commands, list) else ()):
                 last = index == len(commands) - 1
-                if isinstance(command, str) and re.match(r"\s*(cd|export|pushd)\s", command) \
+                if isinstance(command, str) and _SHELL_STATE.search(command) \
                         and not last:
                     path = ("phases", name, "commands", index)
-                    word = command.split()[0]
+                    word = _SHELL_STATE.search(command).group(1)  # type: ignore[union-attr]
                     found.append(SEPARATE_SHELLS.at(
                         dotted(path), f"version 0.1 runs each command in its own shell: this "
                         f"{word} is forgotten by the next command", line=where(path)))

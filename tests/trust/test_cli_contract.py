@@ -20,13 +20,16 @@ REPO = Path(__file__).resolve().parents[2]
 FILE_COMMANDS: dict[str, Callable[[str, Path], list[str]]] = {
     "snippets.pipeline.codepipeline check": lambda f, w: ["check", f],
     "snippets.pipeline.codepipeline plan": lambda f, w: ["plan", f],
-    "snippets.build.buildspec check": lambda f, w: ["check", f],
-    "snippets.build.buildspec run": lambda f, w: ["run", f, "--workdir", str(w)],
     "snippets.aws_lambda.dependencies route": lambda f, w: ["route", f],
     "snippets.aws_lambda.container_images check": lambda f, w: ["check", f],
     "snippets.aws_lambda.cloudformation check": lambda f, w: ["check", f, "--skip-cfn-lint"],
+    "snippets.aws_lambda.codedeploy appspec": lambda f, w: ["appspec", f],
     "snippets.aws_lambda.codedeploy template": lambda f, w: ["template", f],
     "snippets.aws_lambda.limits check": lambda f, w: ["check", f],
+    "snippets.aws_lambda.function_url_security check": lambda f, w: [
+        "check", "--auth-type", "NONE",
+        "--function-arn", "arn:aws:lambda:us-east-1:123456789012:function:f",
+        "--resource-policy", f],
 }
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "\n".join(
