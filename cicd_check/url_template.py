@@ -270,9 +270,12 @@ class _Model:
              grant_invoke: bool) -> None:
         key = url.function[0]
         function = key[5:] if key.startswith("name:") else None
-        requests = invoke_permissions(
-            "Function", auth_type=url.auth_type, principal=principal,
-            qualifier=url.function[1] if isinstance(url.function[1], str) else None)
+        try:
+            requests = invoke_permissions(
+                "Function", auth_type=url.auth_type, principal=principal,
+                qualifier=url.function[1] if isinstance(url.function[1], str) else None)
+        except ValueError:  # a qualifier no URL can have: no fix to offer
+            return
         for request, wanted in zip(requests, (grant_url, grant_invoke), strict=True):
             if wanted:
                 if source is not None:
