@@ -23,13 +23,8 @@ FILE_COMMANDS: dict[str, Callable[[str, Path], list[str]]] = {
     "snippets.aws_lambda.dependencies route": lambda f, w: ["route", f],
     "snippets.aws_lambda.container_images check": lambda f, w: ["check", f],
     "snippets.aws_lambda.cloudformation check": lambda f, w: ["check", f, "--skip-cfn-lint"],
-    "snippets.aws_lambda.codedeploy appspec": lambda f, w: ["appspec", f],
     "snippets.aws_lambda.codedeploy template": lambda f, w: ["template", f],
     "snippets.aws_lambda.limits check": lambda f, w: ["check", f],
-    "snippets.aws_lambda.function_url_security check": lambda f, w: [
-        "check", "--auth-type", "NONE",
-        "--function-arn", "arn:aws:lambda:us-east-1:123456789012:function:f",
-        "--resource-policy", f],
 }
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "\n".join(
