@@ -18,7 +18,8 @@ from typing import Any
 
 import boto3
 
-from snippets.aws_lambda.limits import RUNTIME_DEPRECATED_ON, check_function_config
+from cicd_check.function_config import check_function_config
+from cicd_check.runtimes import deprecated_on
 
 LAMBDA_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-code-profiler.html"
 PYTHON_PAGE = "https://docs.aws.amazon.com/codeguru/latest/profiler-ug/python-lambda-layers.html"
@@ -72,7 +73,7 @@ def layer_arn(runtime: str, region: str) -> str:
 def console_runtime_status(on: dt.date) -> dict[str, str]:
     """For each console-supported runtime: 'deprecated' or 'supported' on the day ``on``."""
     return {
-        runtime: "deprecated" if RUNTIME_DEPRECATED_ON[runtime] <= on else "supported"
+        runtime: "deprecated" if (deprecated_on(runtime) or dt.date.max) <= on else "supported"
         for runtime in CONSOLE_RUNTIMES
     }
 

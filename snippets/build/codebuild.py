@@ -12,11 +12,13 @@ import copy
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
+
+# The timeout ranges and Lambda compute's limits ship with cicd-check (cicd_check.project).
+from cicd_check.project import BUILD_TIMEOUT, QUEUED_TIMEOUT
 
 CHECKED = "2026-11-26"
 LIMITS_PAGE = "https://docs.aws.amazon.com/codebuild/latest/userguide/limits.html"
@@ -34,29 +36,6 @@ IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"  # curated Amazon Linux 
 ROLE_NAME = "aws-cicd-handbook-codebuild"
 # --8<-- [end:project-names]
 
-
-@dataclass(frozen=True)
-class Limit:
-    """A setting's allowed range and default, in minutes, as the API reference gives it."""
-
-    minimum: int
-    maximum: int
-    default: int
-    source: str = CREATE_PROJECT_PAGE
-
-
-# --8<-- [start:limits]
-BUILD_TIMEOUT = Limit(minimum=5, maximum=2160, default=60)  # 2,160 min = 36 hours
-QUEUED_TIMEOUT = Limit(minimum=5, maximum=480, default=480)  # 480 min = 8 hours
-LAMBDA_COMPUTE_TYPES = (
-    "BUILD_LAMBDA_1GB",
-    "BUILD_LAMBDA_2GB",
-    "BUILD_LAMBDA_4GB",
-    "BUILD_LAMBDA_8GB",
-    "BUILD_LAMBDA_10GB",
-)
-LAMBDA_ENVIRONMENT_TYPES = ("LINUX_LAMBDA_CONTAINER", "ARM_LAMBDA_CONTAINER")
-# --8<-- [end:limits]
 
 # --8<-- [start:variables]
 # The variables CodeBuild sets in every build (build-env-ref-env-vars.html).
@@ -202,49 +181,3 @@ def create_build_project(request: Mapping[str, Any], client: Any = None) -> dict
     found = client.batch_get_projects(names=[request["name"]])
     return found["projects"][0]
 # --8<-- [end:create]
-
-
-# --8<-- [start:check]
-def check_project(project: Any) -> list[str]:
-    """Problems AWS would reject in a CreateProject request; ``[]`` when none.
-
-    Covers what the exam asks about: timeout ranges, CODEPIPELINE source and artifacts
-    going together, and what Lambda compute cannot do.
-    """
-    if not isinstance(project, Mapping):
-        return [f"project: expected a mapping, got {type(project).__name__}"]
-    problems = [
-        f"{key}: required key is missing"
-        for key in ("name", "source", "artifacts", "environment", "serviceRole")
-        if key not in project
-    ]
-    for key, limit in (("timeoutInMinutes", BUILD_TIMEOUT),
-                       ("queuedTimeoutInMinutes", QUEUED_TIMEOUT)):
-        value = project.get(key)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int):
-            problems.append(f"{key}: must be a whole number of minutes")
-        elif not limit.minimum <= value <= limit.maximum:
-            problems.append(f"{key}: {value} is outside {limit.minimum}-{limit.maximum} minutes")
-    source, artifacts = project.get("source"), project.get("artifacts")
-    source_type = source.get("type") if isinstance(source, Mapping) else None
-    artifacts_type = artifacts.get("type") if isinstance(artifacts, Mapping) else None
-    if (source_type == "CODEPIPELINE") != (artifacts_type == "CODEPIPELINE"):
-        problems.append("source.type, artifacts.type: CODEPIPELINE needs both to be CODEPIPELINE")
-    environment = project.get("environment")
-    if not isinstance(environment, Mapping):
-        if "environment" in project:
-            problems.append("environment: required mapping (type, image, computeType)")
-        return problems
-    if environment.get("computeType") in LAMBDA_COMPUTE_TYPES:
-        if environment.get("type") not in LAMBDA_ENVIRONMENT_TYPES:
-            problems.append("environment.type: Lambda compute needs LINUX_LAMBDA_CONTAINER "
-                            "or ARM_LAMBDA_CONTAINER")
-        if environment.get("privilegedMode"):
-            problems.append("environment.privilegedMode: not supported with Lambda compute")
-        cache = project.get("cache")
-        if isinstance(cache, Mapping) and cache.get("type", "NO_CACHE") != "NO_CACHE":
-            problems.append("cache.type: Lambda compute does not support caching")
-    return problems
-# --8<-- [end:check]

@@ -149,9 +149,11 @@ def test_enabling_twice_does_not_add_the_layer_twice() -> None:
     assert twice["Layers"] == once["Layers"]
 
 
-def test_every_console_runtime_is_deprecated_by_late_2026() -> None:
-    assert cg.console_runtime_status(dt.date(2026, 11, 26)) == dict.fromkeys(
+def test_every_console_runtime_is_deprecated_by_mid_2027() -> None:
+    assert cg.console_runtime_status(dt.date(2027, 6, 30)) == dict.fromkeys(
         cg.CONSOLE_RUNTIMES, "deprecated")
+    assert cg.console_runtime_status(dt.date(2026, 12, 1))["java17"] == "supported", (
+        "AWS moved Java 8/11/17 deprecation to 30 June 2027")
     assert cg.console_runtime_status(dt.date(2025, 6, 1))["python3.9"] == "supported"
     enum = botocore.session.get_session().get_service_model("lambda").shape_for("Runtime").enum
     assert set(cg.CONSOLE_RUNTIMES) <= set(enum)

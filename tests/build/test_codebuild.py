@@ -43,9 +43,6 @@ def test_the_documented_limits_match_the_api_model(model) -> None:
     assert (timeout["min"], timeout["max"]) == (cb.BUILD_TIMEOUT.minimum, cb.BUILD_TIMEOUT.maximum)
     assert (queued["min"], queued["max"]) == (cb.QUEUED_TIMEOUT.minimum, cb.QUEUED_TIMEOUT.maximum)
     assert cb.BUILD_TIMEOUT.maximum == 36 * 60 and cb.QUEUED_TIMEOUT.maximum == 8 * 60
-    environment = shape.members["environment"]
-    assert set(cb.LAMBDA_COMPUTE_TYPES) <= set(environment.members["computeType"].enum)
-    assert set(cb.LAMBDA_ENVIRONMENT_TYPES) <= set(environment.members["type"].enum)
 
 
 def test_the_project_uses_the_buildspec_and_name_the_pipeline_expects() -> None:
@@ -144,99 +141,12 @@ def test_the_longest_timeouts_are_accepted() -> None:
     assert (request["timeoutInMinutes"], request["queuedTimeoutInMinutes"]) == (2160, 480)
 
 
-LAMBDA_ENV = {"type": "LINUX_LAMBDA_CONTAINER", "image": "aws/codebuild/amazonlinux-x86_64-"
-              "lambda-standard:python3.12", "computeType": "BUILD_LAMBDA_1GB"}
-
-
-@pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        ({}, []),
-        ({"environment": LAMBDA_ENV}, []),
-        ({"timeoutInMinutes": 2161}, ["timeoutInMinutes: 2161 is outside 5-2160 minutes"]),
-        ({"queuedTimeoutInMinutes": 1}, ["queuedTimeoutInMinutes: 1 is outside 5-480 minutes"]),
-        ({"timeoutInMinutes": "60"}, ["timeoutInMinutes: must be a whole number of minutes"]),
-        ({"artifacts": {"type": "S3"}},
-         ["source.type, artifacts.type: CODEPIPELINE needs both to be CODEPIPELINE"]),
-        ({"environment": None}, ["environment: required mapping (type, image, computeType)"]),
-        ({"environment": {**LAMBDA_ENV, "type": "LINUX_CONTAINER"}},
-         ["environment.type: Lambda compute needs LINUX_LAMBDA_CONTAINER or ARM_LAMBDA_CONTAINER"]),
-        ({"environment": {**LAMBDA_ENV, "privilegedMode": True}},
-         ["environment.privilegedMode: not supported with Lambda compute"]),
-        ({"environment": LAMBDA_ENV, "cache": {"type": "LOCAL"}},
-         ["cache.type: Lambda compute does not support caching"]),
-    ],
-)
-def test_check_project(change: dict, expected: list[str]) -> None:
-    assert cb.check_project({**cb.project_request(ROLE), **change}) == expected
-
-
-AWS_EXAMPLES = [
-    # create-project.json from "Run CodeBuild directly" (AWS CLI getting started).
-    {
-        "name": "codebuild-demo-project",
-        "source": {"type": "S3",
-                   "location": "codebuild-region-ID-account-ID-input-bucket/MessageUtil.zip"},
-        "artifacts": {"type": "S3", "location": "codebuild-region-ID-account-ID-output-bucket"},
-        "environment": {"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:5.0",
-                        "computeType": "BUILD_GENERAL1_SMALL"},
-        "serviceRole": "serviceIAMRoleARN",
-    },
-    # A Lambda compute project as the Lambda compute samples set it up.
-    {
-        "name": "lambda-python",
-        "source": {"type": "GITHUB", "location": "https://github.com/example/app"},
-        "artifacts": {"type": "NO_ARTIFACTS"},
-        "environment": {"type": "LINUX_LAMBDA_CONTAINER", "computeType": "BUILD_LAMBDA_1GB",
-                        "image": "aws/codebuild/amazonlinux-x86_64-lambda-standard:python3.12"},
-        "serviceRole": "arn:aws:iam::123456789012:role/service-role/codebuild-role",
-    },
-    # A Docker build on EC2 with privileged mode and a local Docker layer cache.
-    {
-        "name": "docker-build",
-        "source": {"type": "CODEPIPELINE"},
-        "artifacts": {"type": "CODEPIPELINE"},
-        "environment": {"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
-                        "computeType": "BUILD_GENERAL1_MEDIUM", "privilegedMode": True},
-        "cache": {"type": "LOCAL", "modes": ["LOCAL_DOCKER_LAYER_CACHE"]},
-        "serviceRole": "arn:aws:iam::123456789012:role/docker-build",
-        "timeoutInMinutes": 2160,
-        "queuedTimeoutInMinutes": 480,
-    },
-]
-
-
-@pytest.mark.parametrize("project", AWS_EXAMPLES, ids=lambda p: p["name"])
-def test_check_project_accepts_what_aws_accepts(project: dict, model) -> None:
-    assert cb.check_project(project) == []
-    shape = model.operation_model("CreateProject").input_shape
-    assert strict_model.validate(shape, project) == [], "and botocore's model agrees"
-
-
-def test_check_project_rejects_non_mappings_and_missing_keys() -> None:
-    assert cb.check_project([1]) == ["project: expected a mapping, got list"]
-    assert cb.check_project({"name": "x"}) == [
-        f"{key}: required key is missing"
-        for key in ("source", "artifacts", "environment", "serviceRole")
-    ]
-
-
 json_like = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner,
                                                                 max_size=3),
     max_leaves=15,
 )
-project_keys = st.sampled_from(["source", "artifacts", "environment", "cache", "type",
-                                "computeType", "privilegedMode", "timeoutInMinutes",
-                                "queuedTimeoutInMinutes"])
-
-
-@FUZZ
-@given(json_like | st.dictionaries(project_keys, json_like, max_size=6))
-def test_check_project_never_raises(value) -> None:
-    problems = cb.check_project(value)
-    assert isinstance(problems, list) and all(isinstance(p, str) for p in problems)
 
 
 @FUZZ

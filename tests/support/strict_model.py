@@ -5,6 +5,12 @@ but never ``max``, ``enum`` or ``pattern``. moto is a wiring emulator and accept
 almost anything (``AuthType="BOGUS"``, ``MemorySize=40000``, a routing weight of 1.5).
 So every call an example makes in the test suite is also checked here, against the
 constraints AWS publishes in the model, before it reaches moto.
+
+The service applies rules the model lacks, too (a standard function's 900-second timeout,
+runtimes whose creation is blocked, 4 KB of environment variables, 64-character names):
+every Lambda ``CreateFunction`` / ``UpdateFunctionConfiguration`` request also goes through
+cicd-check's own ``check_function_config`` rules, so no example can teach a request AWS
+would refuse.
 """
 
 from __future__ import annotations
@@ -20,7 +26,13 @@ from botocore.client import BaseClient
 from botocore.exceptions import ParamValidationError
 from botocore.model import Shape
 
+from cicd_check import function_config
 from tests.support import policy_lint
+
+# Runtime deprecation is judged on this day, not the calendar's, so the suite does not
+# change by surprise; move it forward when cicd_check/data/runtimes.json is refreshed.
+STRICT_DATE = dt.date(2026, 12, 1)
+SERVICE_RULES = {("lambda", "CreateFunction"), ("lambda", "UpdateFunctionConfiguration")}
 
 
 class StrictModelError(ParamValidationError):
@@ -122,8 +134,11 @@ def check_call(client: BaseClient, operation_name: str, params: Mapping[str, Any
     """Raise :class:`StrictModelError` if ``params`` break the operation's input shape."""
     operation = client.meta.service_model.operation_model(operation_name)
     problems = validate(operation.input_shape, params)
+    service = client.meta.service_model.service_name
+    if (service, operation_name) in SERVICE_RULES:
+        problems += [f"{finding} ({finding.id})" for finding in
+                     function_config.request_problems(operation_name, params, on=STRICT_DATE)]
     if problems:
-        service = client.meta.service_model.service_name
         raise StrictModelError(f"{service}.{operation_name}", problems)
 
 
