@@ -9,22 +9,17 @@ the AppSpec renderer and the CodePipeline Lambda deploy action.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
-import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import yaml
 
 from cicd_check.appspec import ALIAS_NAME, FUNCTION_NAME, LAMBDA_HOOKS, validate_appspec
-from cicd_check.contract import OneLineParser, UnusableInput, read_text, unusable
-from cicd_check.safe_yaml import Flavor, YamlError, load_yaml
 from cicd_check.traffic import (
     PREDEFINED,
-    VALID_NAMES,
     DeploymentRun,
     describe,
     pipeline_strategy_schedule,
@@ -177,23 +172,6 @@ def handler(event: Mapping[str, Any], context: object) -> str:
 # --8<-- [end:hook]
 
 
-def _load(text: object, what: str, flavor: Flavor = "yaml11") -> tuple[Any, list[str]]:
-    """Parse a reader's YAML or JSON with the handbook's bounded safe loader."""
-    if not isinstance(text, str):
-        return None, [f"{what}: expected text, got {type(text).__name__}"]
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
-        return None, [f"{what}: larger than {MAX_TEXT_BYTES:,} bytes"]
-    if text.lstrip().startswith(("{", "[")):
-        try:  # JSON first: AWS's JSON examples are indented with tabs, which YAML forbids
-            return json.loads(text), []
-        except (ValueError, RecursionError):
-            pass
-    try:
-        return load_yaml(text, flavor=flavor, what=what, max_chars=MAX_TEXT_BYTES), []
-    except YamlError as error:
-        return None, [str(error)]
-
-
 def render_appspec(function: str, alias: str, current: str, target: str, *,
                    before: str | None = None, after: str | None = None) -> str:
     """An AppSpec file for one Lambda deployment, checked before it is returned."""
@@ -236,98 +214,6 @@ def start_deployment(application: str, group: str, appspec: str, *, client: Any 
 # --8<-- [end:deploy]
 
 
-# --8<-- [start:template]
-SAM_FUNCTION = "AWS::Serverless::Function"
-SAM_HOOKS = ("PreTraffic", "PostTraffic")
-# SAM prefixes these with CodeDeployDefault.Lambda; any other Type is used as a config name.
-SAM_TYPES = tuple(config.sam_name for config in PREDEFINED)
-
-
-def check_template(text: object) -> list[str]:
-    """DeploymentPreference problems cfn-lint does not catch, for each SAM function."""
-    template, problems = _load(text, "template", "cloudformation")  # !Ref x -> {"Ref": x}
-    if problems:
-        return problems
-    if not isinstance(template, Mapping) or not isinstance(template.get("Resources"), Mapping):
-        return ["template: expected a mapping with a Resources section"]
-    resources = template["Resources"]
-    globals_ = template.get("Globals")
-    global_function = globals_.get("Function") if isinstance(globals_, Mapping) else None
-    global_function = global_function if isinstance(global_function, Mapping) else {}
-    custom = _custom_configs(resources)
-    problems = []
-    for logical, resource in resources.items():
-        if not isinstance(resource, Mapping) or resource.get("Type") != SAM_FUNCTION:
-            continue
-        properties = resource.get("Properties")
-        properties = properties if isinstance(properties, Mapping) else {}
-        preference = properties.get("DeploymentPreference",
-                                    global_function.get("DeploymentPreference"))
-        if preference is None:
-            continue
-        where = f"{str(logical)[:60]}.DeploymentPreference"
-        if not isinstance(preference, Mapping):
-            problems.append(f"{where}: expected a mapping")
-            continue
-        if preference.get("Enabled", True) is False:
-            continue
-        if not (properties.get("AutoPublishAlias") or global_function.get("AutoPublishAlias")):
-            problems.append(f"{str(logical)[:60]}: DeploymentPreference needs AutoPublishAlias")
-        problems += [f"{where}.Type: {p}" for p in
-                     _check_type(preference.get("Type"), custom, template)]
-        hooks = preference.get("Hooks", {})
-        if not isinstance(hooks, Mapping):
-            problems.append(f"{where}.Hooks: expected PreTraffic and/or PostTraffic")
-        else:
-            problems += [f"{where}.Hooks: {str(k)[:40]!r} is not a hook; use PreTraffic or "
-                         "PostTraffic" for k in hooks if k not in SAM_HOOKS]
-    return problems
-
-
-def _custom_configs(resources: Mapping[Any, Any]) -> dict[str, str]:
-    """Logical ID -> DeploymentConfigName of the Lambda deployment configs the template makes."""
-    found = {}
-    for logical, resource in resources.items():
-        if isinstance(resource, Mapping) and resource.get("Type") == \
-                "AWS::CodeDeploy::DeploymentConfig":
-            properties = resource.get("Properties")
-            properties = properties if isinstance(properties, Mapping) else {}
-            if properties.get("ComputePlatform") == "Lambda":
-                found[str(logical)] = str(properties.get("DeploymentConfigName", ""))
-    return found
-
-
-def _check_type(value: object, custom: Mapping[str, str], template: Mapping[Any, Any],
-                depth: int = 0) -> list[str]:
-    if depth > 5:
-        return ["too deeply nested to check"]
-    if isinstance(value, str):
-        if value in SAM_TYPES or value in VALID_NAMES or value in custom.values():
-            return []
-        return [f"{value[:60]!r} is neither a predefined Lambda configuration "
-                f"({', '.join(c.sam_name for c in PREDEFINED)}) nor the DeploymentConfigName "
-                "of a Lambda AWS::CodeDeploy::DeploymentConfig in this template"]
-    if isinstance(value, Mapping) and set(value) == {"Ref"}:
-        target = value["Ref"]
-        if target in custom:
-            return []
-        parameters = template.get("Parameters")
-        parameter = parameters.get(target) if isinstance(parameters, Mapping) else None
-        if isinstance(parameter, Mapping):
-            allowed = parameter.get("AllowedValues")
-            candidates = allowed if isinstance(allowed, list) else [parameter.get("Default")]
-            return [p for c in candidates for p in _check_type(c, custom, template, depth + 1)]
-        return [f"!Ref {str(target)[:40]} is not a Lambda DeploymentConfig or a parameter"]
-    if isinstance(value, Mapping) and set(value) == {"Fn::If"} and \
-            isinstance(value["Fn::If"], list) and len(value["Fn::If"]) == 3:
-        return [p for branch in value["Fn::If"][1:]
-                for p in _check_type(branch, custom, template, depth + 1)]
-    if value is None:
-        return ["required"]
-    return [f"{str(value)[:60]} cannot be checked; use a name, !Ref or !If"]
-# --8<-- [end:template]
-
-
 # --8<-- [start:pipeline]
 def lambda_deploy_action(function: str, alias: str, *, strategy: str = "AllAtOnce",
                          alarm: str | None = None, input_artifact: str = "BuildOutput"
@@ -355,42 +241,3 @@ def lambda_deploy_action(function: str, alias: str, *, strategy: str = "AllAtOnc
         "runOrder": 1,
     }
 # --8<-- [end:pipeline]
-
-
-# ---------------------------------------------------------------- command line
-
-
-def _unusable(problems: list[str]) -> bool:
-    """Problems that mean 'this is not an AppSpec/template at all' rather than 'it has faults'."""
-    markers = ("not valid YAML", "expected a mapping", "larger than", "expands to more than",
-               "nested too deeply", "recursive YAML")
-    return len(problems) == 1 and any(marker in problems[0] for marker in markers)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """The SAM template check; schedules and AppSpecs are 'cicd-check schedule' and 'cicd-check'."""
-    parser = OneLineParser(
-        prog="python -m snippets.aws_lambda.codedeploy",
-        description="Check SAM DeploymentPreference Types (for traffic schedules and AppSpec "
-                    "files use 'cicd-check schedule NAME' and 'cicd-check appspec.yml'). "
-                    "Exit 0 clean, 1 problems found, 2 unusable input.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    template = commands.add_parser("template", help="check SAM DeploymentPreference Types")
-    template.add_argument("file")
-    args = parser.parse_args(argv)
-    try:
-        text = read_text(args.file, what="YAML file", max_bytes=MAX_TEXT_BYTES)
-        problems = check_template(text)
-    except UnusableInput as error:
-        return unusable(error)
-    if _unusable(problems):
-        return unusable(f"{args.file}: {problems[0]}")
-    for problem in problems:
-        print(problem)
-    if not problems:
-        print(f"{args.file}: OK")
-    return 1 if problems else 0
-
-if __name__ == "__main__":
-    sys.exit(main())

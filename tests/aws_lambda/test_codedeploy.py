@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import boto3
@@ -16,6 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cicd_check import traffic
+from cicd_check.findings import errors
+from cicd_check.template import check_text
 from snippets.aws_lambda import codedeploy as cd
 from snippets.aws_lambda import versions_aliases as va
 from tests.support.fuzzing import FUZZ, JUNK
@@ -28,9 +28,6 @@ JSONABLE = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
     max_leaves=6,
-)
-BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "\n".join(
-    f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]" for p, n in zip("abcdefg", "bcdefgh", strict=True)
 )
 
 
@@ -216,164 +213,19 @@ def test_the_pages_compact_schedule_is_short() -> None:
     assert len(block.splitlines()) <= 30
 
 
-# ---------------------------------------------------------------- SAM template
+# ---------------------------------------------------------------- SAM template on the page
+# The SAM checks are cicd_check's (tests/cicd_check/test_sam.py); these test the page's use.
 
 
-def test_the_sam_template_passes_cfn_lint_and_our_check() -> None:
-    text = SAM.read_text()
-    assert list(lint(text, config=ManualArgs(regions=["us-east-1"]))) == []
-    assert cd.check_template(text) == []
+def test_the_sam_template_passes_cicd_check_and_cfn_lint() -> None:
+    assert check_text(SAM.read_text()) == []
 
 
-def test_cfn_lint_misses_a_bogus_type_that_our_check_catches() -> None:
+def test_cfn_lint_misses_a_bogus_type_that_cicd_check_catches() -> None:
     text = SAM.read_text().replace("Type: Canary10Percent5Minutes", "Type: Canary10Percent6Min")
     assert list(lint(text, config=ManualArgs(regions=["us-east-1"]))) == [], "cfn-lint is silent"
-    problems = cd.check_template(text)
-    assert len(problems) == 1 and "Canary10Percent6Min" in problems[0]
-
-
-CUSTOM = """
-Parameters:
-  Strategy:
-    Type: String
-    AllowedValues: [Linear10PercentEvery3Minutes, AllAtOnce]
-  Loose:
-    Type: String
-    Default: Bogus
-Conditions:
-  IsProd: !Equals [!Ref AWS::AccountId, "123456789012"]
-Resources:
-  SlowCanary:
-    Type: AWS::CodeDeploy::DeploymentConfig
-    Properties:
-      DeploymentConfigName: Canary25Percent45Minutes
-      ComputePlatform: Lambda
-      TrafficRoutingConfig:
-        Type: TimeBasedCanary
-        TimeBasedCanary: {CanaryPercentage: 25, CanaryInterval: 45}
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      AutoPublishAlias: live
-      DeploymentPreference:
-        Type: TYPE
-"""
-
-
-@pytest.mark.parametrize(
-    "value",
-    ["!Ref SlowCanary", "Canary25Percent45Minutes", "!Ref Strategy",
-     "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes", "AllAtOnce",
-     "!If [IsProd, Canary10Percent30Minutes, AllAtOnce]",
-     "\n          Fn::If: [IsProd, !Ref SlowCanary, Linear10PercentEvery1Minute]"],
-)
-def test_check_template_accepts_predefined_and_declared_custom_configs(value) -> None:
-    assert cd.check_template(CUSTOM.replace("TYPE", value)) == []
-
-
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [("CodeDeployDefault.ECSAllAtOnce", "neither a predefined"),
-     ("LambdaCanary10Percent5Minutes", "neither a predefined"),
-     ("!Ref Loose", "'Bogus'"), ("!Ref Nowhere", "not a Lambda DeploymentConfig"),
-     ("!If [IsProd, Canary10Percent30Minutes, Bogus]", "'Bogus'"),
-     ("!Sub Canary10Percent${AWS::Region}", "cannot be checked"), ("null", "required"),
-     ("[AllAtOnce]", "cannot be checked")],
-)
-def test_check_template_rejects_anything_else(value, message) -> None:
-    problems = cd.check_template(CUSTOM.replace("TYPE", value))
-    assert any(message in p for p in problems), problems
-
-
-# Shaped like AWS's SAM examples: alarms chosen with Fn::If, hook functions with deployment
-# preferences switched off, the new version passed to a hook with !Ref Fn.Version.
-SAM_DOCS_STYLE = """
-Transform: AWS::Serverless-2016-10-31
-Conditions:
-  UseAlarms: !Equals [!Ref AWS::Region, us-east-1]
-Resources:
-  MyFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      Handler: index.handler
-      Runtime: nodejs22.x
-      CodeUri: s3://bucket/code.zip
-      AutoPublishAlias: live
-      DeploymentPreference:
-        Type: Linear10PercentEvery1Minute
-        Alarms: !If
-          - UseAlarms
-          - - !Ref AliasErrors
-          - - !Ref AWS::NoValue
-        Hooks:
-          PreTraffic: !Ref PreTrafficFunction
-  PreTrafficFunction:
-    Type: AWS::Serverless::Function
-    Properties:
-      Handler: pre.handler
-      Runtime: nodejs22.x
-      CodeUri: s3://bucket/hooks.zip
-      FunctionName: CodeDeployHook_preTraffic
-      DeploymentPreference:
-        Enabled: false
-      Environment:
-        Variables:
-          NewVersion: !Ref MyFunction.Version
-  AliasErrors:
-    Type: AWS::CloudWatch::Alarm
-    Properties:
-      ComparisonOperator: GreaterThanThreshold
-      EvaluationPeriods: 2
-      MetricName: Errors
-      Namespace: AWS/Lambda
-      Period: 60
-      Statistic: Sum
-      Threshold: 0
-"""
-
-
-def test_check_template_accepts_aws_style_sam_templates() -> None:
-    assert cd.check_template(SAM_DOCS_STYLE) == []
-    assert list(lint(SAM_DOCS_STYLE, config=ManualArgs(regions=["us-east-1"]))) == []
-
-
-def test_check_template_other_rules() -> None:
-    text = SAM.read_text()
-    no_alias = text.replace("      AutoPublishAlias: live\n", "")
-    assert any("needs AutoPublishAlias" in p for p in cd.check_template(no_alias))
-    bad_hook = text.replace("PostTraffic: !Ref", "AfterTraffic: !Ref")
-    assert any("'AfterTraffic' is not a hook" in p for p in cd.check_template(bad_hook))
-    disabled = CUSTOM.replace("Type: TYPE", "Enabled: false\n        Type: Nonsense")
-    assert cd.check_template(disabled) == []
-    in_globals = ("Globals:\n  Function:\n    AutoPublishAlias: live\n    DeploymentPreference:\n"
-                  "      Type: Bogus\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n")
-    assert any("'Bogus'" in p for p in cd.check_template(in_globals))
-    assert cd.check_template("Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n") == []
-    assert cd.check_template(json.dumps({"Resources": {"Fn": {
-        "Type": "AWS::Serverless::Function",
-        "Properties": {"AutoPublishAlias": "live", "DeploymentPreference": {"Type": "X"}}}}},
-        indent="\t")) != []
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [(None, "expected text"), ("[1, 2]", "expected a mapping"), ("Resources: [\n", "not valid"),
-     ("Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n"
-      "      DeploymentPreference: Canary\n", "expected a mapping"),
-     ("Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n"
-      "      AutoPublishAlias: a\n      DeploymentPreference: {Type: AllAtOnce, Hooks: [x]}\n",
-      "expected PreTraffic"),
-     ("a: !!python/object/apply:os.system [echo]\n", "not valid"), (BOMB, "alias bomb")],
-)
-def test_check_template_bad_input(text, message) -> None:
-    assert any(message in p for p in cd.check_template(text))
-
-
-@FUZZ
-@given(value=JUNK | st.text(max_size=200) | st.builds(json.dumps, JSONABLE))
-def test_check_template_never_raises(value) -> None:
-    assert all(isinstance(p, str) for p in cd.check_template(value))
-
+    (problem,) = errors(check_text(text))
+    assert problem.id == "SM003" and "Canary10Percent6Min" in problem, problem
 
 
 # ---------------------------------------------------------------- CodePipeline Lambda deploy
@@ -409,51 +261,6 @@ def test_the_lambda_deploy_action_fits_a_v2_pipeline(aws) -> None:
 
 def test_pipeline_strategies_come_from_cicd_check() -> None:
     assert cd.pipeline_strategy_schedule is traffic.pipeline_strategy_schedule
-
-
-# ---------------------------------------------------------------- command line (SAM template)
-
-
-def test_cli_help_exits_0_and_points_at_cicd_check() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "snippets.aws_lambda.codedeploy", "--help"],
-        cwd=REPO, capture_output=True, text=True, check=False,
-    )
-    assert result.returncode == 0 and "cicd-check schedule" in result.stdout
-
-
-@pytest.mark.parametrize(
-    ("content", "code"),
-    [(None, 0), ("bogus-type", 1), (b"- a list\n", 2), (BOMB.encode(), 2), (b"\xff\xfe", 2)],
-)
-def test_cli_template_exit_codes(tmp_path, capsys, content, code) -> None:
-    target = tmp_path / "input.yaml"
-    if content is None:
-        target.write_text(SAM.read_text())
-    elif content == "bogus-type":
-        target.write_text(SAM.read_text().replace("Canary10Percent5Minutes", "Canary5"))
-    else:
-        target.write_bytes(content)
-    assert cd.main(["template", str(target)]) == code
-    captured = capsys.readouterr()
-    if code == 2:
-        assert len(captured.err.splitlines()) == 1 and captured.out == ""
-    else:
-        assert captured.err == ""
-
-
-def test_cli_missing_file_and_directory_exit_2(tmp_path, capsys) -> None:
-    for path in (tmp_path / "missing.yaml", tmp_path):
-        assert cd.main(["template", str(path)]) == 2
-        assert len(capsys.readouterr().err.splitlines()) == 1
-
-
-@FUZZ
-@given(data=st.binary(max_size=400) | st.builds(lambda t: t.encode(), st.text(max_size=200)))
-def test_cli_fuzz_only_documented_exit_codes(tmp_path_factory, data) -> None:
-    target = tmp_path_factory.mktemp("fuzz") / "input"
-    target.write_bytes(data)
-    assert cd.main(["template", str(target)]) in (0, 1, 2)
 
 
 # ---------------------------------------------------------------- builders fed junk

@@ -21,8 +21,6 @@ FILE_COMMANDS: dict[str, Callable[[str, Path], list[str]]] = {
     "snippets.pipeline.codepipeline check": lambda f, w: ["check", f],
     "snippets.pipeline.codepipeline plan": lambda f, w: ["plan", f],
     "snippets.aws_lambda.dependencies route": lambda f, w: ["route", f],
-    "snippets.aws_lambda.cloudformation check": lambda f, w: ["check", f, "--skip-cfn-lint"],
-    "snippets.aws_lambda.codedeploy template": lambda f, w: ["template", f],
 }
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "\n".join(
