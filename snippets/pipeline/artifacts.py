@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from snippets.pipeline.codepipeline import unwrap, validate_pipeline
+from cicd_check import validate_pipeline
+from cicd_check.pipeline_model import unwrap
 
 ARTIFACT_STORE_PAGE = (
     "https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ArtifactStore.html"

@@ -14,7 +14,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from snippets.pipeline.codepipeline import PIPELINE_NAME, unwrap, validate_pipeline
+from cicd_check import validate_pipeline
+from cicd_check.pipeline_model import unwrap
+from snippets.pipeline.codepipeline import PIPELINE_NAME
 
 EVENTS_PAGE = (
     "https://docs.aws.amazon.com/codepipeline/latest/userguide/"
