@@ -18,8 +18,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 # module, and how to call it with one input file (the others are fixed and valid).
 FILE_COMMANDS: dict[str, Callable[[str, Path], list[str]]] = {
-    "snippets.pipeline.codepipeline check": lambda f, w: ["check", f],
-    "snippets.pipeline.codepipeline plan": lambda f, w: ["plan", f],
     "snippets.aws_lambda.dependencies route": lambda f, w: ["route", f],
 }
 
