@@ -502,3 +502,9 @@ def test_a_huge_integer_and_a_lone_surrogate_are_just_values() -> None:
     assert ids(validate_buildspec({"version": "0.2", "phases": {"build": {"commands": ["\ud800"]}}})
                ) == []
     assert ids(check_text('version: 0.2\nphases: {build: {commands: ["\\ud800"]}}\n')) == []
+
+
+def test_a_schema_rule_without_its_own_sentence_still_names_the_key() -> None:
+    (error,) = jsonschema.Draft202012Validator({"type": "string"}).iter_errors(1)
+    (finding,) = bs._schema_findings(error, bs._Where(None))
+    assert finding.id == "BS005" and finding == "buildspec: 1 is not of type 'string'"
