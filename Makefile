@@ -1,17 +1,16 @@
 # The two commands a reader needs: `make serve` and `make test`.
-# Both create .venv, install the pinned requirements and front-end assets, and are
+# Both create .venv and install the pinned requirements, and are
 # safe to run again: each step is skipped when its inputs have not changed.
 
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-MERMAID := docs/assets/javascripts/vendor/mermaid.min.js
 PYTEST_ARGS ?=
 export NO_MKDOCS_2_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup assets serve test test-once build lint clean
+.PHONY: help setup serve test test-once build lint clean diagrams
 
 help:
 	@echo "make serve   set up and serve the site at http://127.0.0.1:8000 with live reload"
@@ -19,6 +18,7 @@ help:
 	@echo "make test-once  one quick pass of the suite while you work"
 	@echo "make build   build the site into site/ with mkdocs build --strict"
 	@echo "make lint    ruff over cicd_check/, snippets/ and tests/"
+	@echo "make diagrams  redraw the diagrams whose source (docs/diagrams/*.mmd) changed"
 	@echo "make clean   remove .venv, node_modules and build output"
 
 $(BIN)/.requirements-installed: requirements.txt pyproject.toml
@@ -28,23 +28,17 @@ $(BIN)/.requirements-installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
+# npm packages (mermaid, Lighthouse) are development tools only, pinned in package-lock.json:
+# the site, its build and its tests need none of them. `make diagrams` and `make bench` do.
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 
-$(MERMAID): node_modules/.package-lock.json
-	@mkdir -p $(dir $@)
-	cp node_modules/mermaid/dist/mermaid.min.js $@
+setup: $(BIN)/.requirements-installed
 
-# mermaid comes from the npm registry, pinned in package-lock.json. Without npm the
-# site still builds and serves; diagrams then load the way Material does by default.
-assets:
-	@if command -v npm >/dev/null 2>&1; then \
-	  $(MAKE) --no-print-directory $(MERMAID); \
-	else \
-	  echo "npm not found: skipping the local mermaid copy (diagrams fall back to Material's loader)."; \
-	fi
-
-setup: $(BIN)/.requirements-installed assets
+# Diagrams are committed SVGs drawn from docs/diagrams/*.mmd by the pinned mermaid in
+# Chromium; only the ones whose source changed are redrawn. A test fails on a stale one.
+diagrams: $(BIN)/.requirements-installed node_modules/.package-lock.json
+	$(BIN)/python scripts/diagrams.py
 
 serve: setup
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
@@ -77,10 +71,10 @@ test-once: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules site .artifacts .coverage docs/assets/javascripts/vendor
+	rm -rf $(VENV) node_modules site .artifacts .coverage
 
 # Speed figures: build time against stock Material, test-suite time, page weight and
 # Lighthouse scores for every page (several minutes). See scripts/bench.py.
 .PHONY: bench
-bench: setup
+bench: setup node_modules/.package-lock.json
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)

@@ -78,9 +78,12 @@ def test_flow_with_per_region_stores() -> None:
 
 
 def test_page_diagram_is_generated_from_the_flow() -> None:
+    # The page shows the drawing of docs/diagrams/artifact-flow.mmd (scripts/diagrams.py).
     page = (REPO / "docs/pipeline/artifacts.md").read_text()
     diagram = flow_mermaid(artifact_flow(HANDBOOK_PIPELINE))
-    assert f"```mermaid\n{diagram}\n```" in page, "stale diagram: paste flow_mermaid()"
+    assert "../diagrams/artifact-flow.light.svg#only-light" in page
+    source = (REPO / "docs/diagrams/artifact-flow.mmd").read_text()
+    assert source == f"{diagram}\n", "stale diagram: paste flow_mermaid() into artifact-flow.mmd"
 
 
 def test_mermaid_has_every_edge() -> None:

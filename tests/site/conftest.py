@@ -6,8 +6,7 @@
   here). A missing Chromium fails the tests with the command that installs it: the
   browser tests are part of the normal run and never skip.
 - Every browser context made through ``open_context`` (and pytest-playwright's
-  ``context``/``page`` fixtures) forces mermaid's closed shadow roots open, so tests
-  can see the SVG, and aborts and records any request for a host other than
+  ``context``/``page`` fixtures) aborts and records any request for a host other than
   127.0.0.1. Console errors and page errors are recorded per page.
 - ``site_pages`` discovers the pages from the built site's sitemap.xml, so the checks
   cover every page that exists, including chapters added later.
@@ -50,30 +49,26 @@ VIEWPORT = {"width": 1280, "height": 800}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".artifacts" / "screenshots"
 LOOPBACK_HOSTS = {"127.0.0.1"}
 
-# Mermaid (through Material) draws each diagram into a *closed* shadow root, which
-# no script can look into. Forcing every shadow root open lets the tests see the SVG.
-OPEN_SHADOW_ROOTS = """
-(() => {
-  const attach = Element.prototype.attachShadow;
-  Element.prototype.attachShadow = function (init) {
-    return attach.call(this, Object.assign({}, init, { mode: "open" }));
-  };
-})();
-"""
-
-# Counts diagrams still waiting to render, rendered ones, and ones mermaid drew as an error.
-MERMAID_STATE = """
-() => {
-  const hosts = [...document.querySelectorAll("div.mermaid")];
-  const svgs = hosts.map((host) => host.shadowRoot && host.shadowRoot.querySelector("svg"));
-  const drawn = svgs.filter((svg) => svg);
+# The diagrams are committed SVGs (scripts/diagrams.py), shown twice: a light image
+# (#only-light) and a dark one (#only-dark), of which Material's CSS shows the one for the
+# scheme. They load lazily; this makes the shown ones load now, waits for them, and
+# reports what a reader sees: how many are shown, of which scheme, drawn, and with alt text.
+DIAGRAM_STATE = r"""
+async () => {
+  const images = [...document.querySelectorAll(
+    "article img[src$='.light.svg#only-light'], article img[src$='.dark.svg#only-dark']")];
+  const shown = images.filter((img) => img.checkVisibility());
+  shown.forEach((img) => { img.loading = "eager"; });
+  await Promise.all(shown.map((img) => img.decode().catch(() => null)));
+  const scheme = document.body.getAttribute("data-md-color-scheme") === "slate"
+    ? "dark" : "light";
   return {
-    pending: document.querySelectorAll("pre.mermaid").length,
-    hosts: hosts.length,
-    rendered: drawn.filter((svg) => svg.getAttribute("aria-roledescription") !== "error")
+    images: images.length,
+    shown: shown.length,
+    right_scheme: shown.filter((img) => img.src.endsWith(`.${scheme}.svg#only-${scheme}`))
       .length,
-    errors: drawn.filter((svg) => svg.getAttribute("aria-roledescription") === "error")
-      .length,
+    drawn: shown.filter((img) => img.complete && img.naturalWidth > 0).length,
+    with_alt: shown.filter((img) => (img.alt || "").trim().split(/\s+/).length >= 5).length,
   };
 }
 """
@@ -191,10 +186,9 @@ class Traffic:
 
 
 def guard_context(context: Any) -> Traffic:
-    """Open shadow roots, block and record requests leaving 127.0.0.1, record console
-    errors of every page the context opens."""
+    """Block and record requests leaving 127.0.0.1, record console errors of every page
+    the context opens."""
     traffic = Traffic()
-    context.add_init_script(OPEN_SHADOW_ROOTS)
 
     def route(route: Any) -> None:
         url = route.request.url

@@ -8,7 +8,6 @@ below judge that record, and a few more drive the interactive features.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import shutil
@@ -25,7 +24,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
-from tests.site.conftest import MERMAID_STATE, SCREENSHOTS, SitePage, guard_context
+from tests.site.conftest import DIAGRAM_STATE, SCREENSHOTS, SitePage, guard_context
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 
@@ -38,7 +37,6 @@ AXE_OPTIONS = {
     },
     "resultTypes": ["violations"],
 }
-MERMAID_TIMEOUT_MS = 20_000
 SEARCH_TIMEOUT_MS = 10_000
 SEARCH_OPEN = "() => document.getElementById('__search').checked"
 RESULTS_OR_CLOSED = """
@@ -62,7 +60,7 @@ class Visit:
     body_scheme: str = ""
     h1_text: str = ""
     nav_paths: list[str] = field(default_factory=list)
-    mermaid: dict[str, int] = field(default_factory=dict)
+    diagrams: dict[str, int] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     outside_requests: list[str] = field(default_factory=list)
@@ -85,16 +83,6 @@ def describe_violations(results: dict[str, Any]) -> list[str]:
             f"{violation['help']} — {targets}"
         )
     return lines
-
-
-def wait_for_diagrams(page: Any) -> dict[str, int]:
-    """Wait until every mermaid fence on the page has been replaced by a drawn diagram."""
-    with contextlib.suppress(PlaywrightTimeoutError):  # reported through the counts below
-        page.wait_for_function(
-            "() => document.querySelectorAll('pre.mermaid').length === 0",
-            timeout=MERMAID_TIMEOUT_MS,
-        )
-    return page.evaluate(MERMAID_STATE)
 
 
 def visit_every_page(
@@ -122,7 +110,6 @@ def visit_every_page(
                 outside_before = len(traffic.outside_requests)
                 response = page.goto(site_url + site_page.path, wait_until="load")
                 visit.status = response.status if response else None
-                visit.mermaid = wait_for_diagrams(page)
                 page.evaluate("document.fonts.ready")
                 visit.document_title = page.title()
                 visit.body_scheme = page.evaluate(
@@ -140,6 +127,7 @@ def visit_every_page(
                         if path is not None
                     }
                 )
+                visit.diagrams = page.evaluate(DIAGRAM_STATE)  # drawn before axe and the shot
                 visit.violations = describe_violations(axe.run(page, options=AXE_OPTIONS).response)
                 visit.screenshot = SCREENSHOTS / scheme / f"{site_page.slug}.jpg"
                 page.screenshot(
@@ -246,7 +234,7 @@ def test_no_page_logs_a_console_error(visits: dict[tuple[str, str], Visit]) -> N
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_no_accessibility_violations(visits: dict[tuple[str, str], Visit], scheme: str) -> None:
-    """axe-core: WCAG 2.1 A/AA and best practice, inside mermaid's shadow roots too."""
+    """axe-core: WCAG 2.1 A/AA and best practice (image-alt covers the diagrams)."""
     scheme_visits = {key: visit for key, visit in visits.items() if key[0] == scheme}
     problems = failures(scheme_visits, lambda visit: visit.violations)
     assert not problems, "axe-core violations:\n" + "\n".join(problems)
@@ -264,15 +252,24 @@ def test_the_scheme_is_the_one_asked_for(visits: dict[tuple[str, str], Visit], s
     assert not wrong, f"pages not in the {expected} scheme: {wrong}"
 
 
-def test_every_mermaid_diagram_renders(
+def diagram_count(html: str) -> int:
+    """Diagrams in a page's HTML: each is a light and a dark image of one drawing."""
+    return len(re.findall(r'<img [^>]*src="[^"]*diagrams/[^"]*\.light\.svg#only-light"', html))
+
+
+def test_every_diagram_is_drawn_in_the_scheme_shown(
     visits: dict[tuple[str, str], Visit], site_pages: list[SitePage]
 ) -> None:
-    expected = {page.path: page.html.count('<pre class="mermaid">') for page in site_pages}
-    assert sum(expected.values()) > 0, "no page has a mermaid diagram: nothing was tested"
+    """Each diagram shows once, as the drawing for the page's colour scheme, loaded, with
+    alt text; the other scheme's drawing stays hidden."""
+    expected = {page.path: diagram_count(page.html) for page in site_pages}
+    assert sum(expected.values()) > 0, "no page has a diagram: nothing was tested"
 
     def check(visit: Visit) -> list[str]:
-        want, got = expected[visit.page.path], visit.mermaid
-        if got.get("rendered") == want and not got.get("errors") and not got.get("pending"):
+        want, got = expected[visit.page.path], visit.diagrams
+        if got.get("images") == 2 * want and all(
+            got.get(key) == want for key in ("shown", "right_scheme", "drawn", "with_alt")
+        ):
             return []
         return [f"{want} diagrams in the HTML, browser saw {got}"]
 

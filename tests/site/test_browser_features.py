@@ -1,6 +1,6 @@
 """The theme features readers use, driven in headless Chromium: colour scheme toggle and
-system preference, the copy button, linked content tabs and mermaid diagrams after
-instant navigation.
+system preference, the copy button, linked content tabs and diagrams after instant
+navigation and a scheme change.
 
 Which pages have code blocks, tabs or diagrams is read from the built HTML (see
 ``site_pages`` in conftest), so the checks follow the content as chapters change. The
@@ -10,12 +10,13 @@ logged a console error.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 
-from tests.site.conftest import MERMAID_STATE, SitePage
+from tests.site.conftest import DIAGRAM_STATE, SitePage
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 
@@ -283,42 +284,50 @@ def test_linked_tabs_stay_in_step_across_pages(
     )
 
 
-# --- mermaid after instant navigation ---------------------------------------------------------
+# --- diagrams after instant navigation and a scheme change -----------------------------------
 
 
 def diagram_count(site_page: SitePage) -> int:
-    return site_page.html.count('<pre class="mermaid">')
+    return len(re.findall(r'src="[^"]*diagrams/[^"]*\.light\.svg#only-light"', site_page.html))
 
 
-def wait_for_diagrams(page: Any, count: int) -> dict[str, int]:
-    page.wait_for_function(
-        f"(count) => {{ const s = ({MERMAID_STATE})(); return s.rendered + s.errors >= count; }}",
-        arg=count,
-        timeout=20_000,
-    )
-    return page.evaluate(MERMAID_STATE)
+def diagram_state(page: Any) -> dict[str, int]:
+    return page.evaluate(DIAGRAM_STATE)
 
 
-def test_diagrams_render_after_instant_navigation(
+def drawn(state: dict[str, int], count: int) -> bool:
+    return all(state[key] == count for key in ("shown", "right_scheme", "drawn", "with_alt"))
+
+
+def test_diagrams_show_after_instant_navigation_and_a_scheme_change(
     page: Any, site_url: str, site_pages: list[SitePage]
 ) -> None:
     with_diagrams = [p for p in site_pages if diagram_count(p)]
-    assert with_diagrams, "no page has a mermaid diagram: nothing was tested"
+    assert with_diagrams, "no page has a diagram: nothing was tested"
     start = next((p for p in site_pages if not diagram_count(p)), None) or next(
         p for p in site_pages if p.path != with_diagrams[0].path
     )
+    page.emulate_media(color_scheme="light")
     page.goto(site_url + start.path)
     page.evaluate(NO_RELOAD_MARK)
     route = with_diagrams[:3]
     for target in route:
         click_nav_link(page, site_url, target.path)
-        state = wait_for_diagrams(page, diagram_count(target))
+        state = diagram_state(page)
         assert page.evaluate(STILL_SAME_DOCUMENT), f"/{target.path} was a full page load"
-        assert state["rendered"] == diagram_count(target) and not state["errors"], (
-            f"/{target.path} after instant navigation: {state}"
-        )
+        assert drawn(state, diagram_count(target)), f"/{target.path} after navigation: {state}"
+    # The reader's system turns dark: the dark drawings replace the light ones in place.
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_function(f"{SCHEME} === 'slate'", timeout=5_000)
+    state = diagram_state(page)
+    assert drawn(state, diagram_count(route[-1])), f"/{route[-1].path} in the dark: {state}"
     if len(route) > 1:
         page.go_back()
         page.wait_for_url(lambda url: url.split("#")[0] == site_url + route[-2].path)
-        state = wait_for_diagrams(page, diagram_count(route[-2]))
-        assert state["rendered"] == diagram_count(route[-2]), f"after going back: {state}"
+        page.wait_for_function(
+            "(count) => document.querySelectorAll(\"article img[src$='.svg#only-dark']\").length"
+            " === count",
+            arg=diagram_count(route[-2]),
+        )
+        state = diagram_state(page)
+        assert drawn(state, diagram_count(route[-2])), f"after going back: {state}"

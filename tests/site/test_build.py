@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
@@ -95,11 +94,15 @@ def test_source_link_does_not_call_the_github_api(built_site: Path) -> None:
     )
 
 
-def test_mermaid_is_served_locally_when_npm_is_available(built_site: Path) -> None:
-    loader = built_site / "assets/javascripts/mermaid-loader.js"
-    assert loader.is_file()
-    if shutil.which("npm") is None:
-        pytest.fail("npm is needed to install the pinned mermaid (see Makefile `assets`)")
-    vendored = built_site / "assets/javascripts/vendor/mermaid.min.js"
-    assert vendored.is_file(), "run `make assets`: mermaid.min.js is not in the built site"
-    assert vendored.stat().st_size > 1_000_000
+def test_no_page_loads_mermaid(built_site: Path) -> None:
+    """Diagrams are committed SVGs (scripts/diagrams.py): no page downloads mermaid."""
+    offenders = [
+        str(path.relative_to(built_site))
+        for path in built_site.rglob("*")
+        if path.is_file() and "mermaid" in path.name.lower()
+    ]
+    for page in html_pages(built_site):
+        html = page.read_text()
+        if 'class="mermaid"' in html or "mermaid.min.js" in html:
+            offenders.append(f"{page.relative_to(built_site)} has a mermaid block or script")
+    assert not offenders, "mermaid in the built site:\n" + "\n".join(offenders)
