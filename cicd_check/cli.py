@@ -182,6 +182,29 @@ def _load_all_rules() -> None:
         importlib.import_module(module)
 
 
+def _silence_stdout() -> None:
+    """The reader closed the pipe (``cicd-check . | head``): drop the rest quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _check_command(args_list: Sequence[str]) -> int:
+    args = check_parser().parse_args(args_list)
+    ignore = [item for group in args.ignore for item in group]
+    findings, checked, skipped, unusable = check_paths(
+        args.paths, kind=args.kind, on=args.date, ignore=ignore, skip_unknown=args.skip_unknown)
+    for message in unusable:
+        print(f"error: {message}", file=sys.stderr)
+    failing = [f for f in findings if f.is_error or args.strict]
+    status = 2 if unusable else 1 if failing else 0
+    try:
+        output.WRITERS[args.format](findings, checked, skipped, sys.stdout, verbose=args.verbose)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``cicd-check``; the exit status (0, 1 or 2)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -194,23 +217,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser = OneLineParser(prog=f"{PROG} {args_list[0]}", description=help_text)
             module.configure(parser)
             return int(module.command(parser.parse_args(args_list[1:])))
-        args = check_parser().parse_args(args_list)
-        ignore = [item for group in args.ignore for item in group]
-        findings, checked, skipped, unusable = check_paths(
-            args.paths, kind=args.kind, on=args.date, ignore=ignore,
-            skip_unknown=args.skip_unknown)
-        output.WRITERS[args.format](findings, checked, skipped, sys.stdout,
-                                    verbose=args.verbose)
+        return _check_command(args_list)
     except UnusableInput as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except SystemExit as stop:  # argparse: --help (0) or a one-line usage error (2)
         return stop.code if isinstance(stop.code, int) else 2
+    except BrokenPipeError:
+        _silence_stdout()
+        return 1
     except KeyboardInterrupt:
         return 130
-    for message in unusable:
-        print(f"error: {message}", file=sys.stderr)
-    if unusable:
-        return 2
-    failing = [f for f in findings if f.is_error or args.strict]
-    return 1 if failing else 0

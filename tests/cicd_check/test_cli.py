@@ -156,3 +156,20 @@ def test_python_dash_m_is_the_same_command() -> None:
     done = subprocess.run([sys.executable, "-m", "cicd_check", "--help"], capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 0 and "usage: cicd-check" in done.stdout
+
+
+def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
+    for number in range(300):
+        write(tmp_path, f"d/buildspec-{number}.yml", "bad\n" * 20)
+    code = ("import sys; sys.path.insert(0, '.'); from tests.cicd_check import test_cli as t; "
+            "from cicd_check import cli, kinds\n"
+            "for k in kinds.CHECKERS: kinds.CHECKERS[k] = 'tests.cicd_check.test_cli'\n"
+            f"sys.exit(cli.main([{str(tmp_path / 'd')!r}]))")
+    reader = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, cwd=Path(__file__).resolve().parents[2])
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.read(100)
+    reader.stdout.close()  # like `| head`
+    err = reader.stderr.read().decode()
+    assert reader.wait(timeout=60) == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
