@@ -49,8 +49,9 @@ INVALID = rule(
     source=TEMPLATE_ANATOMY, page="template",
 )
 DUPLICATE = rule(
-    "CF003", "duplicate-key", WARNING,
-    "A mapping repeats a key: CloudFormation keeps only the last value, silently.",
+    "CF003", "duplicate-key", ERROR,
+    "A mapping repeats a key: `aws cloudformation deploy` refuses such YAML (\"found "
+    "duplicate key\"), and the CloudFormation service silently keeps only the last value.",
     fix="remove or rename one of the two keys",
     source=TEMPLATE_ANATOMY, page="template",
 )

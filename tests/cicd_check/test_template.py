@@ -172,7 +172,7 @@ def test_duplicate_keys_name_both_lines_and_cfn_lint_still_runs() -> None:
             "    Properties:\n      VisibilityTimeout: 30\n      VisibilityTimeout: soon\n")
     found = tpl.check_text(text)
     duplicate = next(f for f in found if f.id == "CF003")
-    assert "on lines 6 and 7" in duplicate and not duplicate.is_error, duplicate
+    assert "on lines 6 and 7" in duplicate and duplicate.is_error, duplicate
     lint = next(f for f in found if f.id == "CF001")  # the last value ('soon') was linted
     assert lint.line == 7 and lint.field == "Resources.Q.Properties.VisibilityTimeout", lint
 
