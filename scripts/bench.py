@@ -341,13 +341,19 @@ def kind_of(url: str) -> str:
 
 def record_size(sizes: dict[str, int], request: Any) -> None:
     """Bytes on the wire for one response: headers and the (gzip-encoded) body."""
-    measured = request.sizes()
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        measured = request.sizes()
+    except PlaywrightError:  # the page closed while this response's event was queued
+        return
     sizes[request.url] = measured["responseBodySize"] + measured["responseHeadersSize"]
 
 
 def measure_weights(site: Path, base: str, paths: list[str]) -> dict[str, Weight]:
     """Every byte a page pulls in with an empty cache until the network is idle, as the
     gzip server sends it (the search index included: Material fetches it on load)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     weights = {}
@@ -360,6 +366,15 @@ def measure_weights(site: Path, base: str, paths: list[str]) -> dict[str, Weight
                 context.on("requestfinished", functools.partial(record_size, sizes))
                 page = context.new_page()
                 page.goto(base + path, wait_until="networkidle")
+                if not any(url.endswith("search_index.json") for url in sizes):
+                    # Material's search worker fetches the index once the page is idle; on
+                    # a busy machine that comes after "networkidle": wait for it.
+                    with contextlib.suppress(PlaywrightTimeout):
+                        page.wait_for_event(
+                            "requestfinished",
+                            lambda request: request.url.endswith("search_index.json"),
+                            timeout=30_000,
+                        )
                 page.wait_for_timeout(300)
                 context.close()
                 parts: dict[str, int] = {}
