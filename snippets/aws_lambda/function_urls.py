@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
 import re
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +26,6 @@ CORS_API_PAGE = "https://docs.aws.amazon.com/lambda/latest/api/API_Cors.html"
 AUTH_TYPES = ("NONE", "AWS_IAM")
 INVOKE_MODES = ("BUFFERED", "RESPONSE_STREAM")
 
-# --8<-- [start:parse]
 URL_HOST = re.compile(
     r"(?P<url_id>[a-z0-9]{1,63})\.lambda-url\."
     r"(?P<region>[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d)\.on\.aws"
@@ -55,10 +56,8 @@ def parse_function_url(url: str) -> tuple[str, str]:
             f"url: host {host[:80]!r} is not <url-id>.lambda-url.<region>.on.aws"
         )
     return match.group("url_id"), match.group("region")
-# --8<-- [end:parse]
 
 
-# --8<-- [start:qualifier]
 ALIAS_NAME = re.compile(r"(?!\d+$)[A-Za-z0-9_-]{1,128}")
 
 
@@ -78,10 +77,8 @@ def check_url_qualifier(qualifier: str | None) -> None:
             f"qualifier: {qualifier[:80]!r} is not an alias name "
             "(1-128 letters, digits, hyphens or underscores, not only digits)"
         )
-# --8<-- [end:qualifier]
 
 
-# --8<-- [start:cors-limits]
 CORS_LIMITS: dict[str, dict[str, Any]] = {
     "AllowCredentials": {"type": "boolean", "rule": "true or false (default false)"},
     "AllowHeaders": {"type": "list", "max_items": 100, "max_length": 1024},
@@ -91,10 +88,8 @@ CORS_LIMITS: dict[str, dict[str, Any]] = {
     "ExposeHeaders": {"type": "list", "max_items": 100, "max_length": 1024},
     "MaxAge": {"type": "integer", "min": 0, "max": 86_400, "rule": "seconds (default 0)"},
 }
-# --8<-- [end:cors-limits]
 
 
-# --8<-- [start:cors]
 def validate_cors(cors: Mapping[str, Any], *, include_risks: bool = True) -> list[str]:
     """Problems with a URL's ``Cors`` object, ``[]`` when clean. Never raises.
 
@@ -142,15 +137,14 @@ def _list_problems(name: str, value: object, limits: Mapping[str, Any]) -> list[
             problems.append(f"{where}: must be a string")
         elif "values" in limits and item not in limits["values"]:
             problems.append(f"{where}: {item[:20]!r} is not one of {', '.join(limits['values'])}"
-                            " (Lambda answers OPTIONS preflight requests itself)")
+                            " (list the methods of the actual requests: for an OPTIONS preflight"
+                            " request Lambda returns the URL's CORS headers)")
         elif not limits.get("min_length", 0) <= len(item) <= limits["max_length"]:
             problems.append(f"{where}: {len(item)} characters, allowed "
                             f"{limits.get('min_length', 0)}-{limits['max_length']}")
     return problems
-# --8<-- [end:cors]
 
 
-# --8<-- [start:request]
 FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -185,31 +179,30 @@ def url_config_request(
     return request
 
 
-def create_function_url(function_name: str, *, client: Any = None, **options: Any) -> dict:
-    """Create a URL (options as :func:`url_config_request`); returns what Lambda answered."""
-    if client is None:
+def demo_function(name: str, *, client: Any = None, iam: Any = None) -> str:
+    """Deploy the page's example function with version 1 and the alias ``live``; its ARN.
+
+    Set-up for the page's example only: a role Lambda can assume and a one-line handler.
+    """
+    if client is None or iam is None:
         import boto3
 
-        client = boto3.client("lambda")
-    response = client.create_function_url_config(
-        **url_config_request(function_name, **options)
-    )
-    return {key: value for key, value in response.items() if key != "ResponseMetadata"}
-# --8<-- [end:request]
-
-
-def get_function_url(function_name: str, qualifier: str | None = None, client: Any = None) -> dict:
-    """Read a URL's configuration back (``get_function_url_config``)."""
-    check_url_qualifier(qualifier)
-    if client is None:
-        import boto3
-
-        client = boto3.client("lambda")
-    request = {"FunctionName": function_name}
-    if qualifier not in (None, "$LATEST"):
-        request["Qualifier"] = qualifier
-    response = client.get_function_url_config(**request)
-    return {key: value for key, value in response.items() if key != "ResponseMetadata"}
+        client = client or boto3.client("lambda")
+        iam = iam or boto3.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRole",
+        "Principal": {"Service": "lambda.amazonaws.com"}}]}
+    role = iam.create_role(RoleName=f"{name}-role",
+                           AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return 'hi'\n")
+    arn = client.create_function(FunctionName=name, Runtime="python3.12", Role=role,
+                                 Handler="app.handler",
+                                 Code={"ZipFile": package.getvalue()})["FunctionArn"]
+    version = client.publish_version(FunctionName=name)["Version"]
+    client.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
+    return arn
 
 
 SAMPLE_EVENT = Path(__file__).with_name("function-url-event-hello.json")
@@ -220,7 +213,6 @@ def sample_event() -> dict[str, Any]:
     return json.loads(SAMPLE_EVENT.read_text())
 
 
-# --8<-- [start:event]
 @dataclass(frozen=True)
 class Request:
     """The parts of a payload-format-2.0 event a handler usually needs."""
@@ -281,7 +273,12 @@ def _string_map(value: object, name: str) -> dict[str, str]:
     ):
         raise ValueError(f"event.{name}: must map strings to strings")
     return dict(value)
-# --8<-- [end:event]
+
+
+def _visits(request: Request) -> int:
+    """The count in the request's ``visits`` cookie; 0 when it is missing or not a count."""
+    seen = [c.partition("=")[2] for c in request.cookies if c.startswith("visits=")]
+    return int(seen[0]) if seen and seen[0].isdigit() and len(seen[0]) < 9 else 0
 
 
 # --8<-- [start:handler]
@@ -299,10 +296,8 @@ def handler(event: Mapping[str, Any], context: object = None) -> dict[str, Any]:
                      {"allow": routes[request.path]})
     if request.path == "/hello":
         name = request.query.get("name", "world")[:100]
-        seen = [c.partition("=")[2] for c in request.cookies if c.startswith("visits=")]
-        visits = int(seen[0]) + 1 if seen and seen[0].isdigit() and len(seen[0]) < 9 else 1
         response = _json(200, {"message": f"Hello, {name}!"})
-        response["cookies"] = [f"visits={visits}; Max-Age=3600; Secure; HttpOnly"]
+        response["cookies"] = [f"visits={_visits(request) + 1}; Max-Age=3600; Secure; HttpOnly"]
         return response
     return {  # /echo: send the bytes back as they came, base64 on the wire
         "statusCode": 200,
@@ -320,7 +315,6 @@ def _json(status: int, payload: object, headers: Mapping[str, str] | None = None
 # --8<-- [end:handler]
 
 
-# --8<-- [start:response]
 @dataclass(frozen=True)
 class HttpResponse:
     """What the client of the URL receives."""
@@ -365,25 +359,10 @@ def to_http_response(result: object) -> HttpResponse:
     lines = [(str(name).lower(), value) for name, value in headers.items()]
     lines += [("set-cookie", cookie) for cookie in cookies]
     return HttpResponse(status, lines, raw)
-# --8<-- [end:response]
 
 
-# --8<-- [start:sign]
-def signed_headers(
-    url: str,
-    *,
-    method: str = "GET",
-    body: bytes = b"",
-    headers: Mapping[str, str] | None = None,
-    credentials: Any = None,
-) -> dict[str, str]:
-    """The headers a caller sends to an ``AWS_IAM`` URL: SigV4, service ``lambda``.
-
-    Signing only; nothing is sent. ``credentials`` default to the boto3 session's.
-    """
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-
+def _signing_input(url: str, method: str, body: bytes, credentials: Any) -> tuple[str, Any]:
+    """The URL's Region and the credentials to sign with; ValueError for unusable input."""
     _url_id, region = parse_function_url(url)
     if method not in ("GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"):
         raise ValueError(f"method: {str(method)[:20]!r} is not an HTTP method a URL accepts")
@@ -395,6 +374,18 @@ def signed_headers(
         credentials = boto3.Session().get_credentials()
         if credentials is None:
             raise ValueError("credentials: none found; configure AWS credentials first")
+    return region, credentials
+
+
+# --8<-- [start:sign]
+def signed_headers(url: str, *, method: str = "GET", body: bytes = b"",
+                   headers: Mapping[str, str] | None = None,
+                   credentials: Any = None) -> dict[str, str]:
+    """The headers a caller sends to an ``AWS_IAM`` URL (default: the session's credentials)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    region, credentials = _signing_input(url, method, body, credentials)
     host = {"host": url.split("/")[2].lower()}  # signed, and sent by every HTTP client
     request = AWSRequest(method=method, url=url, data=body, headers={**host, **(headers or {})})
     SigV4Auth(credentials, "lambda", region).add_auth(request)

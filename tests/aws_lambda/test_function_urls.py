@@ -7,10 +7,8 @@ import contextlib
 import copy
 import hashlib
 import hmac
-import io
 import json
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,8 +24,7 @@ from snippets.aws_lambda.function_urls import (
     CORS_LIMITS,
     HttpResponse,
     check_url_qualifier,
-    create_function_url,
-    get_function_url,
+    demo_function,
     handler,
     parse_function_url,
     parse_request,
@@ -179,6 +176,7 @@ def test_valid_cors_is_clean(cors: dict) -> None:
     ({"MaxAge": True}, "whole number"),
     ({"AllowCredentials": "true"}, "true or false"),
     ({"AllowMethods": ["OPTIONS"]}, "Cors.AllowMethods[0]: 'OPTIONS' is not one of"),
+    ({"AllowMethods": ["OPTIONS"]}, "for an OPTIONS preflight request Lambda returns the URL's"),
     ({"AllowMethods": ["get"]}, "is not one of"),
     ({"AllowMethods": ["GET"] * 7}, "7 items, more than 6"),
     ({"AllowMethods": "GET"}, "must be a list"),
@@ -241,33 +239,35 @@ def test_validate_cors_never_raises(cors: Any) -> None:
 # ----------------------------------------------------------------- creating URLs
 
 
-def make_function(name: str) -> str:
-    role = boto3.client("iam").create_role(
-        RoleName=f"{name}-role",
-        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole"}]}),
-    )["Role"]["Arn"]
-    package = io.BytesIO()
-    with zipfile.ZipFile(package, "w") as archive:
-        archive.writestr("app.py", "def handler(event, context):\n    return 'ok'\n")
+def create_url(client: Any, function_name: str, **options: Any) -> dict[str, Any]:
+    """Send the request the page's builder checked, as a reader would."""
+    return client.create_function_url_config(**url_config_request(function_name, **options))
+
+
+def read_url(client: Any, function_name: str, qualifier: str | None = None) -> dict[str, Any]:
+    request = {"FunctionName": function_name}
+    if qualifier is not None:
+        request["Qualifier"] = qualifier
+    return client.get_function_url_config(**request)
+
+
+def test_demo_function_is_deployed_with_its_alias(aws: None) -> None:
+    arn = demo_function("demo")
     client = boto3.client("lambda")
-    arn = client.create_function(FunctionName=name, Runtime="python3.12", Role=role,
-                                 Handler="app.handler", Code={"ZipFile": package.getvalue()})
-    version = client.publish_version(FunctionName=name)["Version"]
-    client.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
-    return arn["FunctionArn"]
+    alias = client.get_alias(FunctionName="demo", Name="live")
+    assert alias["FunctionVersion"] == "1" and alias["AliasArn"] == f"{arn}:live"
+    assert client.get_function(FunctionName="demo")["Configuration"]["Handler"] == "app.handler"
 
 
 def test_urls_for_latest_and_an_alias(aws: None) -> None:
-    make_function("site")
-    make_function("api")
+    demo_function("site")
+    demo_function("api")
     client = boto3.client("lambda")
-    public = create_function_url("site", auth_type="NONE", cors=AWS_CORS_EXAMPLE, client=client)
-    private = create_function_url("api", auth_type="AWS_IAM", qualifier="live",
-                                  invoke_mode="RESPONSE_STREAM", client=client)
-    read_public = get_function_url("site", client=client)
-    read_private = get_function_url("api", "live", client=client)
+    public = create_url(client, "site", auth_type="NONE", cors=AWS_CORS_EXAMPLE)
+    private = create_url(client, "api", auth_type="AWS_IAM", qualifier="live",
+                         invoke_mode="RESPONSE_STREAM")
+    read_public = read_url(client, "site")
+    read_private = read_url(client, "api", "live")
     assert read_public["AuthType"] == "NONE" and read_public["InvokeMode"] == "BUFFERED"
     assert read_public["Cors"] == AWS_CORS_EXAMPLE
     assert read_private["AuthType"] == "AWS_IAM"
@@ -281,16 +281,16 @@ def test_urls_for_latest_and_an_alias(aws: None) -> None:
 
 def test_moto_keeps_one_url_per_function(aws: None) -> None:
     """moto ignores the qualifier: AWS would keep both URLs and qualify the alias's ARN."""
-    arn = make_function("both")
+    arn = demo_function("both")
     client = boto3.client("lambda")
-    create_function_url("both", auth_type="NONE", client=client)
-    alias = create_function_url("both", auth_type="AWS_IAM", qualifier="live", client=client)
+    create_url(client, "both", auth_type="NONE")
+    alias = create_url(client, "both", auth_type="AWS_IAM", qualifier="live")
     assert alias["FunctionArn"] == arn  # AWS: arn + ":live"
-    assert get_function_url("both", client=client)["AuthType"] == "AWS_IAM"  # overwritten
+    assert read_url(client, "both")["AuthType"] == "AWS_IAM"  # overwritten
 
 
 def test_the_strict_model_check_catches_what_moto_lets_through(aws: None) -> None:
-    make_function("strict")
+    demo_function("strict")
     client = boto3.client("lambda")
     for bad in ({"Qualifier": "1"}, {"AuthType": "BOGUS"}, {"InvokeMode": "STREAM"},
                 {"Cors": {"MaxAge": 86401}}, {"Cors": {"AllowMethods": ["GET"] * 7}}):
