@@ -2,8 +2,8 @@
 
 Actions never hand files to each other directly: each output artifact is zipped into the
 pipeline's S3 artifact store, and every later action that names it as an input reads it
-from there. The flow below is computed from a declaration, so the page's diagram cannot
-drift from the pipeline it describes.
+from there. The flow is computed from a declaration, so the page's table and diagram
+cannot drift from the pipeline they describe.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ ENCRYPTION_PAGE = (
 AWS_MANAGED_S3_KEY = "alias/aws/s3"
 
 
-# --8<-- [start:flow]
 @dataclass(frozen=True)
 class ArtifactFlow:
     """One artifact: the action that writes it and the actions that read it."""
@@ -60,10 +59,8 @@ def artifact_flow(declaration: Any) -> list[ArtifactFlow]:
         ArtifactFlow(name, producer, tuple(consumers.get(name, ())), prefix)
         for name, producer in producers.items()
     ]
-# --8<-- [end:flow]
 
 
-# --8<-- [start:mermaid]
 def flow_mermaid(flows: Sequence[ArtifactFlow]) -> str:
     """A mermaid diagram: producer -> artifact in the S3 store -> consumers."""
     actions: dict[str, str] = {}
@@ -82,10 +79,8 @@ def flow_mermaid(flows: Sequence[ArtifactFlow]) -> str:
     lines.append("    end")
     lines.extend(f'    {ident}["{action}"]' for action, ident in actions.items())
     return "\n".join(lines + edges)
-# --8<-- [end:mermaid]
 
 
-# --8<-- [start:cross-account]
 def _account(arn: Any) -> str | None:
     parts = arn.split(":") if isinstance(arn, str) else []
     return parts[4] if len(parts) > 5 and parts[0] == "arn" and parts[4].isdigit() else None
@@ -130,6 +125,7 @@ def cross_account_problems(declaration: Any) -> list[str]:
     return []
 
 
+# --8<-- [start:key-policy]
 def cross_account_key_policy(admin_account: str, pipeline_role_arn: str,
                              other_accounts: Sequence[str]) -> dict[str, Any]:
     """Key policy letting the pipeline and the other accounts use the artifact key."""
@@ -152,10 +148,9 @@ def cross_account_key_policy(admin_account: str, pipeline_role_arn: str,
              "Action": use, "Resource": "*"},
         ],
     }
-# --8<-- [end:cross-account]
+# --8<-- [end:key-policy]
 
 
-# --8<-- [start:store]
 def store_artifact(bucket: str, key: str, files: Mapping[str, bytes], s3=None) -> str:
     """Zip ``files`` and write them as one artifact object, as an action's output is stored.
 
@@ -193,4 +188,3 @@ def deploy_extracted(artifact_bucket: str, artifact_key: str, site_bucket: str,
                           ContentType=content_type)
             written.append(name)
     return written
-# --8<-- [end:store]

@@ -1,4 +1,4 @@
-"""The pipeline that ships this handbook, its GitHub variant, and how the page shows a plan.
+"""An example pipeline for the handbook, its GitHub variant, and how the page shows a plan.
 
 One declaration (``HANDBOOK_PIPELINE``) is used by the CodePipeline, artifacts and
 troubleshooting pages, so a change to the pipeline shows up everywhere at once. The checker
@@ -29,7 +29,70 @@ ARTIFACT_BUCKET = f"{PIPELINE_NAME}-artifacts-{ACCOUNT_ID}"
 ARTIFACT_KEY_ALIAS = f"alias/{PIPELINE_NAME}-artifacts"
 SITE_BUCKET = f"{PIPELINE_NAME}-site-{ACCOUNT_ID}"
 
-# --8<-- [start:handbook]
+# The three stages, then the pipeline that runs them in order.
+# --8<-- [start:source]
+SOURCE_STAGE: dict[str, Any] = {"name": "Source", "actions": [{
+    "name": "Source",
+    "actionTypeId": {"category": "Source", "owner": "AWS",
+                     "provider": "CodeCommit", "version": "1"},
+    "configuration": {
+        "RepositoryName": REPOSITORY_NAME,
+        "BranchName": "main",
+        "PollForSourceChanges": "false",  # an EventBridge rule starts the pipeline
+        "OutputArtifactFormat": "CODE_ZIP",
+    },
+    "outputArtifacts": [{"name": "SourceOutput"}],
+    "namespace": "SourceVariables",  # makes #{SourceVariables.CommitId} available
+    "runOrder": 1,
+}]}
+# --8<-- [end:source]
+
+# --8<-- [start:build]
+BUILD_STAGE: dict[str, Any] = {"name": "Build", "actions": [
+    {
+        "name": "BuildSite",
+        "actionTypeId": {"category": "Build", "owner": "AWS",
+                         "provider": "CodeBuild", "version": "1"},
+        "configuration": {"ProjectName": BUILD_PROJECT},
+        "inputArtifacts": [{"name": "SourceOutput"}],
+        "outputArtifacts": [{"name": "SiteOutput"}],
+        "runOrder": 1,
+    },
+    {
+        "name": "BrowserTests",
+        "actionTypeId": {"category": "Test", "owner": "AWS",
+                         "provider": "CodeBuild", "version": "1"},
+        "configuration": {"ProjectName": TEST_PROJECT},
+        "inputArtifacts": [{"name": "SourceOutput"}],
+        "runOrder": 1,  # same runOrder as BuildSite: the two run in parallel
+    },
+]}
+# --8<-- [end:build]
+
+# --8<-- [start:release]
+RELEASE_STAGE: dict[str, Any] = {"name": "Release", "actions": [
+    {
+        "name": "Approve",
+        "actionTypeId": {"category": "Approval", "owner": "AWS",
+                         "provider": "Manual", "version": "1"},
+        "configuration": {
+            "CustomData": "Commit #{SourceVariables.CommitId}: review the site.",
+        },
+        "timeoutInMinutes": 1440,  # V2 only; the default is 7 days
+        "runOrder": 1,
+    },
+    {
+        "name": "DeploySite",
+        "actionTypeId": {"category": "Deploy", "owner": "AWS",
+                         "provider": "S3", "version": "1"},
+        "configuration": {"BucketName": SITE_BUCKET, "Extract": "true"},
+        "inputArtifacts": [{"name": "SiteOutput"}],
+        "runOrder": 2,  # after the approval
+    },
+]}
+# --8<-- [end:release]
+
+# --8<-- [start:pipeline]
 HANDBOOK_PIPELINE: dict[str, Any] = {
     "name": PIPELINE_NAME,
     "roleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/{SERVICE_ROLE_NAME}",
@@ -40,104 +103,43 @@ HANDBOOK_PIPELINE: dict[str, Any] = {
     },
     "pipelineType": "V2",
     "executionMode": "QUEUED",  # one release at a time, in commit order
-    "stages": [
-        {
-            "name": "Source",
-            "actions": [
-                {
-                    "name": "Source",
-                    "actionTypeId": {
-                        "category": "Source",
-                        "owner": "AWS",
-                        "provider": "CodeCommit",
-                        "version": "1",
-                    },
-                    "configuration": {
-                        "RepositoryName": REPOSITORY_NAME,
-                        "BranchName": "main",
-                        "PollForSourceChanges": "false",  # an EventBridge rule starts it
-                        "OutputArtifactFormat": "CODE_ZIP",
-                    },
-                    "outputArtifacts": [{"name": "SourceOutput"}],
-                    "namespace": "SourceVariables",
-                    "runOrder": 1,
-                }
-            ],
-        },
-        {
-            "name": "Build",
-            "actions": [
-                {
-                    "name": "BuildSite",
-                    "actionTypeId": {
-                        "category": "Build",
-                        "owner": "AWS",
-                        "provider": "CodeBuild",
-                        "version": "1",
-                    },
-                    "configuration": {"ProjectName": BUILD_PROJECT},
-                    "inputArtifacts": [{"name": "SourceOutput"}],
-                    "outputArtifacts": [{"name": "SiteOutput"}],
-                    "runOrder": 1,
-                },
-                {
-                    "name": "BrowserTests",
-                    "actionTypeId": {
-                        "category": "Test",
-                        "owner": "AWS",
-                        "provider": "CodeBuild",
-                        "version": "1",
-                    },
-                    "configuration": {"ProjectName": TEST_PROJECT},
-                    "inputArtifacts": [{"name": "SourceOutput"}],
-                    "runOrder": 1,  # same runOrder as BuildSite: the two run in parallel
-                },
-            ],
-        },
-        {
-            "name": "Release",
-            "actions": [
-                {
-                    "name": "Approve",
-                    "actionTypeId": {
-                        "category": "Approval",
-                        "owner": "AWS",
-                        "provider": "Manual",
-                        "version": "1",
-                    },
-                    "configuration": {
-                        "CustomData": "Commit #{SourceVariables.CommitId}: review the site.",
-                    },
-                    "timeoutInMinutes": 1440,  # V2 only; the default is 7 days
-                    "runOrder": 1,
-                },
-                {
-                    "name": "DeploySite",
-                    "actionTypeId": {
-                        "category": "Deploy",
-                        "owner": "AWS",
-                        "provider": "S3",
-                        "version": "1",
-                    },
-                    "configuration": {"BucketName": SITE_BUCKET, "Extract": "true"},
-                    "inputArtifacts": [{"name": "SiteOutput"}],
-                    "runOrder": 2,  # after the approval
-                },
-            ],
-        },
-    ],
+    "stages": [SOURCE_STAGE, BUILD_STAGE, RELEASE_STAGE],
 }
-# --8<-- [end:handbook]
+# --8<-- [end:pipeline]
 
 
 # --8<-- [start:github]
+def github_source_configuration(connection_arn: str, full_repository_id: str) -> dict[str, str]:
+    """The source action's configuration for a repository on GitHub, via CodeConnections."""
+    return {
+        "ConnectionArn": connection_arn,
+        "FullRepositoryId": full_repository_id,  # "owner/repository"
+        "BranchName": "main",
+        "OutputArtifactFormat": "CODE_ZIP",
+        "DetectChanges": "true",
+    }
+
+
+# Start a run only for pushes to main that touch the docs, the snippets or the tests.
+ON_PUSH_TO_MAIN: dict[str, Any] = {
+    "providerType": "CodeStarSourceConnection",
+    "gitConfiguration": {
+        "sourceActionName": "Source",
+        "push": [{
+            "branches": {"includes": ["main"]},
+            "filePaths": {"includes": ["docs/**", "snippets/**", "tests/**"]},
+        }],
+    },
+}
+# --8<-- [end:github]
+
+
 def with_github_source(
     declaration: Mapping[str, Any], connection_arn: str, full_repository_id: str
 ) -> dict[str, Any]:
     """The same pipeline with its source on GitHub through CodeConnections, plus a trigger.
 
-    Triggers exist only for ``CodeStarSourceConnection`` sources (V2 pipelines); this one
-    starts the pipeline on pushes to ``main`` that touch the docs, the snippets or the tests.
+    Triggers exist only for ``CodeStarSourceConnection`` sources (V2 pipelines).
     """
     if not isinstance(connection_arn, str) or ":connection/" not in connection_arn:
         raise ValueError("connection_arn: must be a CodeConnections connection ARN")
@@ -149,29 +151,11 @@ def with_github_source(
     copy = deepcopy(dict(unwrap(declaration)))
     source = copy["stages"][0]["actions"][0]
     source["actionTypeId"]["provider"] = "CodeStarSourceConnection"
-    source["configuration"] = {
-        "ConnectionArn": connection_arn,
-        "FullRepositoryId": full_repository_id,
-        "BranchName": "main",
-        "OutputArtifactFormat": "CODE_ZIP",
-        "DetectChanges": "true",
-    }
-    copy["triggers"] = [
-        {
-            "providerType": "CodeStarSourceConnection",
-            "gitConfiguration": {
-                "sourceActionName": source["name"],
-                "push": [
-                    {
-                        "branches": {"includes": ["main"]},
-                        "filePaths": {"includes": ["docs/**", "snippets/**", "tests/**"]},
-                    }
-                ],
-            },
-        }
-    ]
+    source["configuration"] = github_source_configuration(connection_arn, full_repository_id)
+    trigger = deepcopy(ON_PUSH_TO_MAIN)
+    trigger["gitConfiguration"]["sourceActionName"] = source["name"]
+    copy["triggers"] = [trigger]
     return copy
-# --8<-- [end:github]
 
 
 def providers_table() -> str:
@@ -228,33 +212,6 @@ SERVICE_ROLE_TRUST = {
 }
 
 
-def create_artifact_store(bucket: str, key_alias: str, s3=None, kms=None) -> str:
-    """Create the artifact bucket (versioned, SSE-KMS by default) and its customer managed key.
-
-    Returns the key ARN. A customer managed key, unlike ``aws/s3``, can be shared with the
-    accounts of cross-account actions.
-    """
-    import boto3
-
-    s3 = s3 or boto3.client("s3")
-    kms = kms or boto3.client("kms")
-    key_arn = kms.create_key(Description=f"CodePipeline artifacts in {bucket}")["KeyMetadata"]
-    kms.create_alias(AliasName=key_alias, TargetKeyId=key_arn["KeyId"])
-    s3.create_bucket(Bucket=bucket)
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
-        "BlockPublicAcls": True, "IgnorePublicAcls": True,
-        "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
-    })
-    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
-        "ApplyServerSideEncryptionByDefault": {
-            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn["Arn"],
-        },
-        "BucketKeyEnabled": True,
-    }]})
-    return key_arn["Arn"]
-
-
 def create_service_role(role_name: str, iam=None) -> str:
     """Create the role CodePipeline assumes to run the pipeline; return its ARN."""
     import boto3
@@ -280,3 +237,32 @@ def create_pipeline(declaration: Mapping[str, Any], client=None) -> dict[str, An
     client.create_pipeline(pipeline=dict(declaration))
     return client.get_pipeline(name=declaration["name"])
 # --8<-- [end:create]
+
+
+# --8<-- [start:store]
+def create_artifact_store(bucket: str, key_alias: str, s3=None, kms=None) -> str:
+    """Create the artifact bucket (versioned, SSE-KMS by default) and its customer managed key.
+
+    Returns the key ARN. A customer managed key, unlike ``aws/s3``, can be shared with the
+    accounts of cross-account actions.
+    """
+    import boto3
+
+    s3 = s3 or boto3.client("s3")
+    kms = kms or boto3.client("kms")
+    key_arn = kms.create_key(Description=f"CodePipeline artifacts in {bucket}")["KeyMetadata"]
+    kms.create_alias(AliasName=key_alias, TargetKeyId=key_arn["KeyId"])
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+    })
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {
+            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn["Arn"],
+        },
+        "BucketKeyEnabled": True,
+    }]})
+    return key_arn["Arn"]
+# --8<-- [end:store]

@@ -23,7 +23,6 @@ EVENTS_PAGE = (
     "detect-state-changes-cloudwatch-events.html"
 )
 
-# --8<-- [start:states]
 SOURCE = "aws.codepipeline"
 DETAIL_TYPES = {
     "pipeline": "CodePipeline Pipeline Execution State Change",
@@ -36,10 +35,8 @@ EVENT_STATES = {
     "stage": ("STARTED", "SUCCEEDED", "FAILED", "CANCELED", "RESUMED", "STOPPING", "STOPPED"),
     "action": ("STARTED", "SUCCEEDED", "FAILED", "CANCELED", "ABANDONED"),
 }
-# --8<-- [end:states]
 
 
-# --8<-- [start:pattern]
 def state_change_pattern(level: str, states: Sequence[str],
                          pipelines: Sequence[str] | None = None) -> dict[str, Any]:
     """An EventBridge event pattern for the given states at one level.
@@ -67,10 +64,8 @@ def state_change_pattern(level: str, states: Sequence[str],
 FAILED_PIPELINE = state_change_pattern("pipeline", ["FAILED"], [PIPELINE_NAME])
 CANCELED_STAGE = state_change_pattern("stage", ["CANCELED"], [PIPELINE_NAME])
 FAILED_ACTION = state_change_pattern("action", ["FAILED"], [PIPELINE_NAME])
-# --8<-- [end:pattern]
 
 
-# --8<-- [start:sample]
 def sample_event(level: str, state: str, pipeline: str = PIPELINE_NAME, stage: str = "Build",
                  action: str = "BuildSite", provider: tuple[str, str] = ("Build", "CodeBuild"),
                  account: str = "123456789012", region: str = "us-east-1") -> dict[str, Any]:
@@ -111,7 +106,6 @@ def sample_event(level: str, state: str, pipeline: str = PIPELINE_NAME, stage: s
         "resources": [f"arn:aws:codepipeline:{region}:{account}:{pipeline}"],
         "detail": detail,
     }
-# --8<-- [end:sample]
 
 
 # --8<-- [start:route]
@@ -137,6 +131,7 @@ def route_to_queue(rule_name: str, pattern: Mapping[str, Any], queue_url: str,
     sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(policy)})
     events.put_targets(Rule=rule_name, Targets=[{"Id": "alerts-queue", "Arn": queue_arn}])
     return rule_arn
+# --8<-- [end:route]
 
 
 def replay(sample_events: Sequence[Mapping[str, Any]], events=None) -> int:
@@ -171,10 +166,8 @@ def drain(queue_url: str, sqs=None) -> list[dict[str, Any]]:
         for message in batch:
             received.append(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-# --8<-- [end:route]
 
 
-# --8<-- [start:permissions]
 # What the service role needs per AWS-owned provider, from the "service role permissions"
 # of each action's reference page (a first check: actions only, not resources/conditions).
 PROVIDER_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -196,6 +189,15 @@ PROVIDER_PERMISSIONS: dict[str, tuple[str, ...]] = {
 EQUIVALENT = {"codestar-connections:useconnection": "codeconnections:useconnection"}
 ARTIFACT_PERMISSIONS = ("s3:GetObject", "s3:PutObject")
 KEY_PERMISSIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+
+
+def permissions_table() -> str:
+    """The provider/permissions table the troubleshooting page shows, from the data above."""
+    lines = ["| Provider | The service role needs |", "|---|---|"]
+    for provider, actions in PROVIDER_PERMISSIONS.items():
+        needed = ", ".join(f"`{action}`" for action in actions) or "nothing more"
+        lines.append(f"| `{provider}` | {needed} |")
+    return "\n".join(lines)
 
 
 def required_permissions(declaration: Any) -> dict[str, tuple[str, ...]]:
@@ -253,4 +255,3 @@ def service_role_gaps(declaration: Any, policy: Any) -> list[str]:
         if missing:
             gaps.append(f"{where}: the service role does not allow {', '.join(missing)}")
     return gaps
-# --8<-- [end:permissions]

@@ -86,6 +86,21 @@ def test_page_diagram_is_generated_from_the_flow() -> None:
     assert source == f"{diagram}\n", "stale diagram: paste flow_mermaid() into artifact-flow.mmd"
 
 
+def test_page_table_lists_every_artifact_of_the_flow() -> None:
+    page = (REPO / "docs/pipeline/artifacts.md").read_text()
+    for flow in artifact_flow(HANDBOOK_PIPELINE):
+        readers = ", ".join(f"`{name}`" for name in flow.consumers)
+        row = f"| `{flow.name}` | `{flow.producer}` | {readers} |"
+        assert row in page, f"stale artifact table row: {row}"
+
+
+def test_page_shows_the_deploy_action_the_pipeline_uses() -> None:
+    page = (REPO / "docs/pipeline/artifacts.md").read_text()
+    deploy = HANDBOOK_PIPELINE["stages"][2]["actions"][1]
+    assert deploy["configuration"]["Extract"] == "true"
+    assert 'the example sets `Extract: "true"`' in page
+
+
 def test_mermaid_has_every_edge() -> None:
     diagram = flow_mermaid(artifact_flow(HANDBOOK_PIPELINE))
     assert diagram.count("-- writes -->") == 2

@@ -286,6 +286,14 @@ def test_page_state_table_matches_the_data() -> None:
         assert row in page, f"stale row for {level}: {row}"
 
 
+def test_page_permissions_table_matches_the_data() -> None:
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs/pipeline/troubleshooting.md").read_text()
+    assert ts.permissions_table() in page, "stale table: paste permissions_table() into the page"
+    assert "| `Manual` | nothing more |" in ts.permissions_table()
+
+
 def test_pattern_equals_the_example_on_the_aws_events_page() -> None:
     documented = {"source": ["aws.codepipeline"],
                   "detail-type": ["CodePipeline Pipeline Execution State Change"],
