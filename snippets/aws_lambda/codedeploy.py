@@ -1,23 +1,21 @@
-"""CodeDeploy for Lambda: the page's examples (hooks, deployments, the pipeline action).
+"""CodeDeploy for Lambda: the page's examples (schedule rule, deployments, pipeline action).
 
-The tools themselves live in ``cicd_check``: schedules and the deployment simulation in
-:mod:`cicd_check.traffic`, AppSpec checks in :mod:`cicd_check.appspec` (``cicd-check
-schedule NAME``, ``cicd-check appspec.yaml``). This module holds what the page teaches with
-them: a compact schedule rule, the generated table, chart and timelines, the hook handler,
-the AppSpec renderer and the CodePipeline Lambda deploy action.
+The tools live in ``cicd_check``: schedules and the deployment simulation in
+:mod:`cicd_check.traffic`, AppSpec checks in :mod:`cicd_check.appspec`, SAM checks in
+:mod:`cicd_check.template` (``cicd-check schedule NAME``, ``cicd-check appspec.yaml``,
+``cicd-check sam-canary.yaml``). The hook the SAM template deploys is ``hooks/codedeploy.py``,
+on its own so that its folder needs nothing else. This module holds what the page teaches
+with them: a compact schedule rule, the generated table, chart sources and timelines, the
+deployment call and the CodePipeline Lambda deploy action.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
-from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import yaml
-
-from cicd_check.appspec import ALIAS_NAME, FUNCTION_NAME, LAMBDA_HOOKS, validate_appspec
+from cicd_check.appspec import ALIAS_NAME, FUNCTION_NAME, validate_appspec
 from cicd_check.traffic import (
     PREDEFINED,
     DeploymentRun,
@@ -37,7 +35,6 @@ SAM_PAGE = (
 PIPELINE_ACTION_PAGE = (
     "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-LambdaDeploy.html"
 )
-MAX_TEXT_BYTES = 1024 * 1024  # the most this module reads from a reader's file
 Schedule = list[tuple[int, int]]
 
 
@@ -55,15 +52,9 @@ def shift_steps(kind: str, percentage: int = 100, interval: int = 0) -> Schedule
 
 def config_table() -> str:
     """The page's table of the nine predefined configurations, generated from the schedules."""
-    lines = [
-        "| CodeDeploy name | SAM `Type` | What moves | Time to 100 % |",
-        "|---|---|---|---:|",
-    ]
+    lines = ["| CodeDeploy name | SAM `Type` | What moves |", "|---|---|---|"]
     for config in PREDEFINED:
-        minutes = time_to_full(traffic_schedule(config.name))
-        lines.append(
-            f"| `{config.name}` | `{config.sam_name}` | {describe(config)} | {minutes} min |"
-        )
+        lines.append(f"| `{config.name}` | `{config.sam_name}` | {describe(config)} |")
     return "\n".join(lines)
 
 
@@ -78,7 +69,10 @@ CHART_CSS = (
 
 
 def traffic_chart(config: str) -> str:
-    """A mermaid bar chart of the traffic on the new version, minute by minute."""
+    """The mermaid source of a chart of the traffic on the new version, minute by minute.
+
+    The page shows it drawn (``docs/diagrams/traffic-<name>.mmd``); a test keeps the two equal.
+    """
     schedule = traffic_schedule(config)
     minutes = list(range(time_to_full(schedule) + 1))
     percents = [max(p for m, p in schedule if m <= minute) for minute in minutes]
@@ -108,92 +102,12 @@ TIMELINES = {
 }
 
 
-# --8<-- [start:hook]
 def _client(service: str, client: Any = None) -> Any:
     if client is not None:
         return client
     import boto3
 
     return boto3.client(service)
-
-
-def version_is_ready(function_arn: str, *, client: Any = None) -> list[str]:
-    """The target is a published version, Active, and its last update succeeded."""
-    if not isinstance(function_arn, str) or not re.fullmatch(r"arn:aws[\w-]*:lambda:.+:\d+",
-                                                             function_arn):
-        return [f"target: {str(function_arn)[:80]!r} is not a published version ARN (...:<n>)"]
-    config = _client("lambda", client).get_function_configuration(FunctionName=function_arn)
-    problems = []
-    if config.get("State", "Active") != "Active":
-        problems.append(f"target: state is {config['State']}, not Active")
-    if config.get("LastUpdateStatus", "Successful") != "Successful":
-        problems.append(f"target: last update is {config['LastUpdateStatus']}")
-    return problems
-
-
-def report_hook_result(
-    event: Mapping[str, Any],
-    checks: Iterable[Callable[[], list[str]]],
-    *,
-    codedeploy: Any = None,
-) -> str:
-    """Run the checks, then ALWAYS tell CodeDeploy Succeeded or Failed; return the status.
-
-    A check that raises counts as a failure: a hook that crashes before reporting would
-    leave the deployment waiting for the one-hour timeout.
-    """
-    ids = {}
-    for key in ("DeploymentId", "LifecycleEventHookExecutionId"):
-        value = event.get(key) if isinstance(event, Mapping) else None
-        if not isinstance(value, str) or not value:
-            raise ValueError(f"event: missing {key}; is this a CodeDeploy lifecycle hook event?")
-        ids[key] = value
-    problems: list[str] = []
-    for check in checks:
-        try:
-            problems += check()
-        except Exception as error:  # report, never leave CodeDeploy waiting
-            problems.append(f"{getattr(check, '__name__', 'check')} raised {error!r}")
-    status = "Failed" if problems else "Succeeded"
-    for problem in problems:
-        print(f"pre-traffic check failed: {problem}")  # goes to CloudWatch Logs
-    _client("codedeploy", codedeploy).put_lifecycle_event_hook_execution_status(
-        deploymentId=ids["DeploymentId"],
-        lifecycleEventHookExecutionId=ids["LifecycleEventHookExecutionId"],
-        status=status,
-    )
-    return status
-
-
-def handler(event: Mapping[str, Any], context: object) -> str:
-    """The pre-traffic hook Lambda runs: check the version SAM passes in TARGET_VERSION_ARN."""
-    target = os.environ.get("TARGET_VERSION_ARN", "")
-    return report_hook_result(event, [lambda: version_is_ready(target)])
-# --8<-- [end:hook]
-
-
-def render_appspec(function: str, alias: str, current: str, target: str, *,
-                   before: str | None = None, after: str | None = None) -> str:
-    """An AppSpec file for one Lambda deployment, checked before it is returned."""
-    for field, value in (("function", function), ("alias", alias), ("current", current),
-                         ("target", target), ("before", before or ""), ("after", after or "")):
-        if not isinstance(value, str):
-            raise ValueError(f"{field}: expected a string, got {type(value).__name__}")
-    document: dict[str, Any] = {
-        "version": 0.0,
-        "Resources": [{function: {"Type": "AWS::Lambda::Function", "Properties": {
-            "Name": function, "Alias": alias,
-            "CurrentVersion": str(current), "TargetVersion": str(target)}}}],
-    }
-    hooks = [{event: name} for event, name in zip(LAMBDA_HOOKS, (before, after), strict=True)
-             if name]
-    if hooks:
-        document["Hooks"] = hooks
-    text = yaml.safe_dump(document, sort_keys=False)
-    problems = validate_appspec(text)
-    if problems:
-        raise ValueError("; ".join(problems))
-    return text
 
 
 # --8<-- [start:deploy]

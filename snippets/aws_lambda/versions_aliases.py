@@ -106,7 +106,6 @@ def publish_new_version(function_name: str, body: str, *, client: Any = None) ->
 # --8<-- [end:publish]
 
 
-# --8<-- [start:arns]
 def split_function_arn(arn: str) -> tuple[str, str | None]:
     """Return (function name, qualifier or None) from a function ARN; ValueError otherwise."""
     if not isinstance(arn, str):
@@ -132,10 +131,8 @@ def qualified_arn(function_arn: str, qualifier: str) -> str:
     ):
         raise ValueError(f"qualifier: {qualifier!r} is not $LATEST, a version or an alias name")
     return f"{function_arn}:{qualifier}"
-# --8<-- [end:arns]
 
 
-# --8<-- [start:check]
 def _version_problem(field: str, value: object, *, allow_latest: bool) -> str | None:
     if not isinstance(value, str):
         return f"{field}: expected a version string such as '3', got {type(value).__name__}"
@@ -188,7 +185,6 @@ def check_routing(function_version: object, routing_config: object = None) -> li
         elif not (math.isfinite(weight) and 0.0 <= weight <= 1.0):
             problems.append(f"{field}: weight {weight} is outside 0.0-1.0")
     return problems
-# --8<-- [end:check]
 
 
 def check_same_role_and_dlq(primary: object, additional: object) -> list[str]:
@@ -205,7 +201,6 @@ def check_same_role_and_dlq(primary: object, additional: object) -> list[str]:
     return problems
 
 
-# --8<-- [start:point]
 def point_alias(
     function_name: str,
     alias: str,
@@ -230,10 +225,8 @@ def point_alias(
         return lam.update_alias(**request)
     except lam.exceptions.ResourceNotFoundException:
         return lam.create_alias(**request)
-# --8<-- [end:point]
 
 
-# --8<-- [start:simulate]
 @dataclass(frozen=True)
 class RoutingSample:
     """What N invocations of a weighted alias did, next to what was configured."""
@@ -268,7 +261,6 @@ def simulate_routing(weight: float, invocations: int, seed: int = 7) -> RoutingS
     rng = random.Random(seed)
     hits = sum(rng.random() < weight for _ in range(invocations))
     return RoutingSample(invocations, float(weight), hits)
-# --8<-- [end:simulate]
 
 
 SAMPLE_SIZES = (10, 100, 1_000, 100_000)

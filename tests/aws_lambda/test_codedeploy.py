@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import io
 import json
 import re
+import shlex
+import sys
 from pathlib import Path
 
 import boto3
@@ -13,22 +18,20 @@ from cfnlint.api import ManualArgs, lint
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cicd_check import traffic
+from cicd_check import cli, traffic
 from cicd_check.findings import errors
 from cicd_check.template import check_text
 from snippets.aws_lambda import codedeploy as cd
 from snippets.aws_lambda import versions_aliases as va
+from snippets.aws_lambda.hooks import codedeploy as hook
 from tests.support.fuzzing import FUZZ, JUNK
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = REPO / "docs/lambda/codedeploy.md"
 APPSPEC = REPO / "snippets/aws_lambda/appspec.yaml"
 SAM = REPO / "snippets/aws_lambda/sam-canary.yaml"
-JSONABLE = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
-    max_leaves=6,
-)
+HOOKS = REPO / "snippets/aws_lambda/hooks"
+DIAGRAMS = REPO / "docs/diagrams"
 
 
 # ---------------------------------------------------------------- the page's table and chart
@@ -44,19 +47,29 @@ def test_the_page_table_is_generated_from_traffic_schedule() -> None:
     assert _between(PAGE.read_text(), "config-table") == cd.config_table()
 
 
-def test_the_table_states_each_configs_time_to_100_percent() -> None:
+def test_the_table_describes_each_config_and_states_no_total_time() -> None:
     rows = [line for line in cd.config_table().splitlines() if line.startswith("| `")]
     assert len(rows) == 9
     for row, config in zip(rows, cd.PREDEFINED, strict=True):
-        minutes = cd.time_to_full(cd.traffic_schedule(config.name))
-        assert row.endswith(f"| {minutes} min |")
+        assert row == f"| `{config.name}` | `{config.sam_name}` | {cd.describe(config)} |"
+
+
+def test_the_page_states_no_total_duration_for_linear_shifting() -> None:
+    """AWS gives none: ten equal steps, N minutes apart. Alt text describes drawn charts."""
+    prose = "\n".join(line for line in PAGE.read_text().splitlines()
+                      if not line.startswith("!["))
+    for minutes in (9, 18, 27, 90, 20, 100):
+        found = re.findall(rf"\b{minutes} min(?:utes?)?\b", prose)
+        assert not found, f"the page states a linear total of {minutes} minutes"
+    assert "ten equal steps, N minutes\n    apart" in prose
 
 
 @pytest.mark.parametrize("config", ["Canary10Percent5Minutes", "Linear10PercentEvery1Minute"])
-def test_the_page_charts_are_generated_from_traffic_schedule(config) -> None:
+def test_the_page_charts_are_drawn_from_traffic_chart(config) -> None:
     block = _between(PAGE.read_text(), f"chart {config}")
-    # The page shows the chart as a drawn diagram (light and dark) or as the mermaid source.
-    assert f"traffic-{config.lower()}" in block or cd.traffic_chart(config) in block
+    name = f"traffic-{config.lower()}"
+    assert f"{name}.light.svg#only-light" in block and f"{name}.dark.svg#only-dark" in block
+    assert (DIAGRAMS / f"{name}.mmd").read_text().strip() == cd.traffic_chart(config)
 
 
 @pytest.mark.parametrize("name", sorted(cd.TIMELINES))
@@ -130,8 +143,8 @@ def test_the_hook_reports_succeeded_for_a_ready_version(deployment) -> None:
     event = {"DeploymentId": deployment, "LifecycleEventHookExecutionId": "hook-1"}
     client, stub = _hook_client("Succeeded", deployment)
     with stub:
-        status = cd.report_hook_result(event, [lambda: cd.version_is_ready(target)],
-                                       codedeploy=client)
+        status = hook.report_hook_result(event, [lambda: hook.version_is_ready(target)],
+                                         codedeploy=client)
         stub.assert_no_pending_responses()
     assert status == "Succeeded"
 
@@ -143,10 +156,10 @@ def test_the_hook_reports_failed_when_a_check_fails_or_crashes(deployment, capsy
     def crashes() -> list[str]:
         raise RuntimeError("smoke test could not connect")
 
-    for checks in ([lambda: cd.version_is_ready(alias_arn)], [crashes]):
+    for checks in ([lambda: hook.version_is_ready(alias_arn)], [crashes]):
         client, stub = _hook_client("Failed", deployment)
         with stub:
-            assert cd.report_hook_result(event, checks, codedeploy=client) == "Failed"
+            assert hook.report_hook_result(event, checks, codedeploy=client) == "Failed"
             stub.assert_no_pending_responses()
     logged = capsys.readouterr().out
     assert "not a published version" in logged and "could not connect" in logged
@@ -155,33 +168,57 @@ def test_the_hook_reports_failed_when_a_check_fails_or_crashes(deployment, capsy
 def test_the_deployed_handler_reads_its_target_from_the_environment(aws, monkeypatch) -> None:
     monkeypatch.setenv("TARGET_VERSION_ARN", "")
     client, stub = _hook_client("Failed", "d-EXAMPLE11")
-    monkeypatch.setattr(cd, "_client", lambda service, given=None: client)
+    monkeypatch.setattr(hook.boto3, "client", lambda service: client)
     with stub:
-        status = cd.handler({"DeploymentId": "d-EXAMPLE11",
-                             "LifecycleEventHookExecutionId": "hook-1"}, None)
+        status = hook.handler({"DeploymentId": "d-EXAMPLE11",
+                               "LifecycleEventHookExecutionId": "hook-1"}, None)
+        stub.assert_no_pending_responses()
     assert status == "Failed"
 
 
 def test_version_is_ready_checks_state_and_last_update(aws) -> None:
     va.create_demo_function("orders-api")
     target = va.publish_new_version("orders-api", "v2")["FunctionArn"]
-    assert cd.version_is_ready(target) == []
+    assert hook.version_is_ready(target) == []
 
     class Pending:
         def get_function_configuration(self, FunctionName: str) -> dict:
             return {"State": "Pending", "LastUpdateStatus": "InProgress"}
 
-    problems = cd.version_is_ready(target, client=Pending())
+    problems = hook.version_is_ready(target, client=Pending())
     assert len(problems) == 2 and "Pending" in problems[0] and "InProgress" in problems[1]
-    assert cd.version_is_ready(None) != []
+    assert hook.version_is_ready(None) != []
 
 
 @pytest.mark.parametrize("event", [{}, None, {"DeploymentId": "d-1"},
                                    {"DeploymentId": 1, "LifecycleEventHookExecutionId": "x"}])
 def test_a_hook_without_ids_cannot_report(event) -> None:
     with pytest.raises(ValueError, match="missing"):
-        cd.report_hook_result(event, [])
+        hook.report_hook_result(event, [])
 
+
+def test_the_hooks_folder_is_one_file_that_needs_only_boto3() -> None:
+    """The page: the hook's CodeUri folder holds codedeploy.py, which needs nothing but boto3."""
+    files = {p.name for p in HOOKS.iterdir() if p.name != "__pycache__"}
+    assert files == {"codedeploy.py"}, files
+    imported = set()
+    for node in ast.walk(ast.parse((HOOKS / "codedeploy.py").read_text())):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add((node.module or "").split(".")[0])
+    assert imported - set(sys.stdlib_module_names) == {"boto3"}, imported
+
+
+def test_the_templates_hooks_run_that_file() -> None:
+    from cicd_check.documents import load_document
+
+    resources = load_document(SAM.read_text(), flavor="cloudformation").data["Resources"]
+    for name in ("PreTrafficHook", "PostTrafficHook"):
+        properties = resources[name]["Properties"]
+        assert properties["CodeUri"] == "hooks/" and properties["Handler"] == "codedeploy.handler"
+        assert properties["FunctionName"].startswith("CodeDeployHook_"), "the managed role's rule"
+    assert (SAM.parent / "hooks/codedeploy.py").is_file() and callable(hook.handler)
 
 
 # ---------------------------------------------------------------- AppSpec on the page
@@ -191,11 +228,9 @@ def test_the_pages_appspec_is_clean() -> None:
     assert cd.validate_appspec(APPSPEC.read_text()) == []
 
 
-def test_render_appspec_round_trips() -> None:
-    text = cd.render_appspec("orders-api", "live", "6", "7", before="CodeDeployHook_pre")
-    assert cd.validate_appspec(text) == []
-    with pytest.raises(ValueError, match="TargetVersion"):
-        cd.render_appspec("orders-api", "live", "6", "$LATEST")
+def test_traffic_schedule_refuses_an_ecs_config_with_the_valid_names() -> None:
+    with pytest.raises(ValueError, match=r"CodeDeployDefault\.LambdaAllAtOnce"):
+        cd.traffic_schedule("CodeDeployDefault.ECSCanary10Percent5Minutes")
 
 
 # ---------------------------------------------------------------- the page's schedule rule
@@ -226,6 +261,31 @@ def test_cfn_lint_misses_a_bogus_type_that_cicd_check_catches() -> None:
     assert list(lint(text, config=ManualArgs(regions=["us-east-1"]))) == [], "cfn-lint is silent"
     (problem,) = errors(check_text(text))
     assert problem.id == "SM003" and "Canary10Percent6Min" in problem, problem
+
+
+def test_the_pages_cicd_check_session_is_what_cicd_check_prints(tmp_path, monkeypatch) -> None:
+    block = _between(PAGE.read_text(), "sam-check").removeprefix("```console\n")
+    block = block.removesuffix("```").rstrip("\n")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sam-canary.yaml").write_text(SAM.read_text())
+    expected: list[str] = []
+    for line in block.splitlines():
+        if not line.startswith("$ "):
+            continue  # the page's copy of the output: compared below
+        command = shlex.split(line[2:])
+        if command[0] == "sed":  # the page's one edit, made here the same way
+            old, new = re.fullmatch(r"s/(.*)/(.*)/", command[2]).groups()
+            text = (tmp_path / "sam-canary.yaml").read_text()
+            assert text.count(old) == 1
+            (tmp_path / "sam-canary.yaml").write_text(text.replace(old, new))
+            expected.append(line)
+            continue
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            status = cli.main(command[1:])  # a terminal shows both streams
+        assert status == (1 if "SM003" in out.getvalue() else 0)
+        expected += [line, *out.getvalue().rstrip("\n").splitlines()]
+    assert block.splitlines() == expected
 
 
 # ---------------------------------------------------------------- CodePipeline Lambda deploy
@@ -259,23 +319,19 @@ def test_the_lambda_deploy_action_fits_a_v2_pipeline(aws) -> None:
 
 
 
+def test_the_pages_pipeline_action_is_what_lambda_deploy_action_builds() -> None:
+    block = _between(PAGE.read_text(), "pipeline-action")
+    shown = json.loads(block.removeprefix("```json\n").removesuffix("```"))
+    assert shown == cd.lambda_deploy_action("orders-api", "live",
+                                            strategy="Linear10PercentEvery1Minute",
+                                            alarm="orders-errors")
+
+
 def test_pipeline_strategies_come_from_cicd_check() -> None:
     assert cd.pipeline_strategy_schedule is traffic.pipeline_strategy_schedule
 
 
 # ---------------------------------------------------------------- builders fed junk
-
-
-@FUZZ
-@given(function=JUNK, alias=JUNK, current=JUNK | st.sampled_from(["1", "6"]),
-       target=JUNK | st.sampled_from(["2", "7"]), before=JUNK)
-def test_render_appspec_raises_only_value_error(function, alias, current, target, before) -> None:
-    try:
-        text = cd.render_appspec(function, alias, current, target, before=before)
-    except ValueError as error:
-        assert str(error)
-        return
-    assert cd.validate_appspec(text) == []
 
 
 @FUZZ
@@ -313,3 +369,15 @@ def test_lambda_deploy_action_names_the_bad_field(kwargs, field) -> None:
     args = {"function": "orders-api", "alias": "live", **kwargs}
     with pytest.raises(ValueError, match=f"^{field}"):
         cd.lambda_deploy_action(args.pop("function"), args.pop("alias"), **args)
+
+
+def test_start_deployment_sends_the_appspec_through_the_given_client() -> None:
+    client = boto3.client("codedeploy")
+    with Stubber(client) as stub:
+        stub.add_response("create_deployment", {"deploymentId": "d-EXAMPLE22"}, {
+            "applicationName": "orders", "deploymentGroupName": "live",
+            "revision": {"revisionType": "AppSpecContent",
+                         "appSpecContent": {"content": APPSPEC.read_text()}}})
+        assert cd.start_deployment("orders", "live", APPSPEC.read_text(),
+                                   client=client) == "d-EXAMPLE22"
+        stub.assert_no_pending_responses()

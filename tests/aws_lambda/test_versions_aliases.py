@@ -332,3 +332,37 @@ def test_aws_errors_pass_through_for_well_formed_input(aws) -> None:
     lam = boto3.client("lambda")
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         va.point_alias("no-such-function", "live", "1")
+
+
+def test_the_pages_arn_table_says_what_each_arn_is_qualified_by() -> None:
+    rows = re.findall(r"^\| `(arn:[^`]+)` \| ([^|]+) \|", PAGE.read_text(), re.MULTILINE)
+    assert len(rows) == 4, rows
+    for arn, qualified_by in rows:
+        _, qualifier = va.split_function_arn(arn)
+        if qualifier is None:
+            assert qualified_by.startswith("nothing")
+        elif qualifier == va.LATEST:
+            assert qualified_by.strip() == "`$LATEST`"
+        elif va.VERSION_PATTERN.fullmatch(qualifier):
+            assert qualified_by.strip() == "a version"
+        else:
+            assert va.ALIAS_PATTERN.fullmatch(qualifier) and qualified_by.strip() == "an alias"
+
+
+@pytest.mark.parametrize(
+    ("version", "routing"),
+    [("1", {"AdditionalVersionWeights": {"2": 0.1, "3": 0.1}}),
+     ("1", {"AdditionalVersionWeights": {"2": 1.5}}),
+     ("1", {"AdditionalVersionWeights": {"$LATEST": 0.1}}),
+     ("$LATEST", {"AdditionalVersionWeights": {"2": 0.1}}),
+     ("beta", None)],
+)
+def test_every_example_the_pages_table_says_aws_rejects_is_refused(version, routing) -> None:
+    assert va.check_routing(version, routing), (version, routing)
+
+
+def test_point_alias_uses_the_given_client(function) -> None:
+    va.publish_new_version(function, "v1")
+    lam = boto3.client("lambda")
+    created = va.point_alias(function, "live", "1", client=lam)
+    assert lam.get_alias(FunctionName=function, Name="live")["AliasArn"] == created["AliasArn"]

@@ -52,7 +52,7 @@ ACCEPTED: tuple[Accepted, ...] = (
         "codedeploy:PutLifecycleEventHookExecutionStatus",
         "AWS's own SAM tutorial for CodeDeploy hooks scopes this action to the deployment "
         "group (tutorial-lambda-sam-template.html); parliament's data only knows '*'",
-        "docs/lambda/codedeploy.md",
+        "docs/how-examples-run.md",
     ),
     Accepted(
         "UNKNOWN_CONDITION_FOR_ACTION",
