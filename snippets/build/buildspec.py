@@ -2,7 +2,8 @@
 
 The checker and the local runner are cicd-check's (``cicd_check.buildspec`` and
 ``cicd_check.runner``, documented on the Tools pages); this module only holds what the
-page itself needs.
+page's proofs need. ``run_example`` is shown on docs/how-examples-run.md, not on the
+teaching page: it is plumbing, not part of the lesson.
 """
 
 from __future__ import annotations

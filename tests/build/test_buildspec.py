@@ -123,7 +123,31 @@ def test_the_project_buildspec_fails_when_the_tests_fail(tmp_path: Path) -> None
     assert result.phase_status("UPLOAD_ARTIFACTS") == "FAILED", "no site was built"
     assert result.reports == {"aws-cicd-handbook-tests": ["junit.xml"]}, "reports still upload"
     assert "Tests or site build failed" in result.log
-    assert result.failed_commands[0].startswith("buildspec.yml:23: phases.build.commands[0]")
+    assert result.failed_commands[0].startswith("buildspec.yml:17: phases.build.commands[0]")
+
+
+def test_the_project_buildspec_fits_on_the_page_in_one_block() -> None:
+    # The page shows it whole: a teaching block is at most 40 lines.
+    assert len(PROJECT_BUILDSPEC.read_text().splitlines()) <= 40
+
+
+def test_the_project_buildspec_asks_for_a_python_the_projects_image_has() -> None:
+    # The CodeBuild page's project runs this buildspec on the curated Amazon Linux 2023 image,
+    # which offers Python 3.9 to 3.14 (aws/aws-codebuild-docker-images, al/x86_64/standard/5.0).
+    from snippets.build.codebuild import IMAGE
+
+    assert IMAGE == "aws/codebuild/amazonlinux-x86_64-standard:5.0"
+    python = load_buildspec(PROJECT_BUILDSPEC.read_text())["phases"]["install"]["runtime-versions"]
+    assert python["python"] in {"3.9", "3.10", "3.11", "3.12", "3.13", "3.14"}
+    page = (REPO / "docs" / "build" / "buildspec.md").read_text()
+    assert IMAGE in page, "the page names the image the project uses"
+
+
+def test_the_page_keeps_its_proofs_folded_and_its_examples_tested() -> None:
+    page = (REPO / "docs" / "build" / "buildspec.md").read_text()
+    for name in EXPECTED_EXIT:
+        assert f'--8<-- "build/examples/{name}"' in page, f"the page shows {name}"
+    assert '--8<-- "build/buildspec.py' not in page, "the helper is plumbing, not a lesson"
 
 
 def test_the_project_buildspec_runs_the_real_commands_the_notes_name() -> None:
