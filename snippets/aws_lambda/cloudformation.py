@@ -3,6 +3,10 @@
 The checks of a function's ``Code`` that cfn-lint misses live in ``cicd_check`` (run
 ``cicd-check template.yaml``; see docs/tools/template.md); this module holds the page's
 examples: the two templates, deploying a stack and releasing new code to it.
+
+``release_code`` spells out the other parameters' current values instead of sending
+``UsePreviousValue``: moto mishandles ``UsePreviousValue`` on parameters with defaults
+(docs/how-examples-run.md, "Lambda and CloudFormation").
 """
 
 from __future__ import annotations
@@ -41,15 +45,18 @@ def inline_code(template: Mapping[str, Any], resource: str = "Function") -> str:
     return code
 
 
+def _client(service: str) -> Any:
+    import boto3
+
+    return boto3.client(service)
+
+
 # --8<-- [start:deploy]
 def deploy_stack(
     template_text: str, stack_name: str, parameters: Mapping[str, str], client: Any = None
 ) -> str:
     """Create a stack and wait for it; returns the final stack status."""
-    if client is None:
-        import boto3
-
-        client = boto3.client("cloudformation")
+    client = client or _client("cloudformation")
     client.create_stack(
         StackName=stack_name,
         TemplateBody=template_text,
@@ -64,10 +71,7 @@ def deploy_stack(
 
 def read_function(function_name: str, client: Any = None) -> dict[str, Any]:
     """What Lambda says it runs: the proof a stack did what it claims."""
-    if client is None:
-        import boto3
-
-        client = boto3.client("lambda")
+    client = client or _client("lambda")
     config = client.get_function(FunctionName=function_name)["Configuration"]
     keys = ("Runtime", "Handler", "MemorySize", "CodeSize", "CodeSha256", "PackageType")
     return {key: config.get(key) for key in keys}
@@ -75,29 +79,16 @@ def read_function(function_name: str, client: Any = None) -> dict[str, Any]:
 
 
 # --8<-- [start:release]
-def release_code(
-    stack_name: str,
-    bucket: str,
-    key: str,
-    zip_bytes: bytes,
-    s3_client: Any = None,
-    cfn_client: Any = None,
-) -> str:
-    """Upload new code to the same key and tell the stack about the new object version.
-
-    Uploading alone changes nothing: the template still names the old version, so
-    CloudFormation sees no change. The new version ID is what makes it update the code.
-    """
-    if s3_client is None or cfn_client is None:
-        import boto3
-
-        s3_client = s3_client or boto3.client("s3")
-        cfn_client = cfn_client or boto3.client("cloudformation")
+def release_code(stack_name: str, bucket: str, key: str, zip_bytes: bytes,
+                 s3_client: Any = None, cfn_client: Any = None) -> str:
+    """Upload new code to the same key, then update the stack with the new object version."""
+    s3_client = s3_client or _client("s3")
+    cfn_client = cfn_client or _client("cloudformation")
     version = s3_client.put_object(Bucket=bucket, Key=key, Body=zip_bytes).get("VersionId")
     if not version or version == "null":
         raise ValueError(f"bucket: {bucket} is not versioned, so the key alone cannot change")
     stack = cfn_client.describe_stacks(StackName=stack_name)["Stacks"][0]
-    # The previous values, spelled out (moto mishandles UsePreviousValue on defaults).
+    # Every other parameter keeps the value the stack has now.
     parameters = [
         {"ParameterKey": p["ParameterKey"], "ParameterValue": p["ParameterValue"]}
         for p in stack.get("Parameters", [])

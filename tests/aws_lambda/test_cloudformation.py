@@ -67,6 +67,25 @@ def test_the_page_includes_each_template(path: Path) -> None:
     assert f'--8<-- "aws_lambda/{path.name}"' in PAGE.read_text()
 
 
+@pytest.mark.parametrize("path", [cfn.INLINE_TEMPLATE, cfn.S3_TEMPLATE], ids=lambda p: p.name)
+def test_the_page_shows_the_function_resource_of_each_template(path: Path) -> None:
+    # The page shows the resource that teaches (its Code) and folds the whole template.
+    text = path.read_text()
+    section = text.split("# --8<-- [start:function]\n")[1].split("  # --8<-- [end:function]")[0]
+    assert section.startswith("  Function:\n    Type: AWS::Lambda::Function")
+    assert "Code:" in section and len(section.splitlines()) <= 40
+    assert f'--8<-- "aws_lambda/{path.name}:function"' in PAGE.read_text()
+
+
+def test_release_code_accepts_injected_clients() -> None:
+    class S3:
+        def put_object(self, **kwargs):
+            return {"VersionId": "null"}  # what an unversioned bucket answers
+
+    with pytest.raises(ValueError, match="b is not versioned"):
+        cfn.release_code("stack", "b", "k", b"PK", s3_client=S3(), cfn_client=object())
+
+
 def test_templates_use_a_current_python_runtime() -> None:
     for path in (cfn.INLINE_TEMPLATE, cfn.S3_TEMPLATE):
         props = cfn.load_template(path.read_text())["Resources"]["Function"]["Properties"]
