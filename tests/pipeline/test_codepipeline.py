@@ -1,4 +1,4 @@
-"""Tests for snippets/pipeline/codepipeline.py: the handbook pipeline, its GitHub variant, the
+"""Tests for snippets/pipeline/codepipeline.py: the example pipeline, its GitHub variant, the
 plan and provider tables the page shows, and creating it in moto.
 
 The checker itself (``validate_pipeline``, ``execution_plan``) is tested with cicd-check, in
