@@ -21,7 +21,7 @@ from typing import Any
 
 from cicd_check import cfn_lint
 from cicd_check.documents import Document, duplicate_findings, load_document
-from cicd_check.findings import ERROR, WARNING, Finding, dotted, rule
+from cicd_check.findings import ERROR, Finding, dotted, rule
 from cicd_check.inline_code import code_findings
 from cicd_check.safe_yaml import YamlError
 from cicd_check.sam import SamTranslationError, is_sam, origins, sam_resources, translate
@@ -31,16 +31,13 @@ TEMPLATE_ANATOMY = (
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-anatomy.html"
 )
 MAX_TEMPLATE_CHARS = 1_000_000  # CloudFormation's own limit is 1 MB (from S3)
-# The modules whose template_findings(document) run on every template. They are written in
-# parallel with this one; until the integrator sets STRICT_DOMAINS, a module that does not
-# exist yet is skipped (the tests name it).
+# The modules whose template_findings(document) run on every template.
 DOMAIN_MODULES = (
     "cicd_check.pipeline",
     "cicd_check.function_config",
     "cicd_check.project",
     "cicd_check.url_auth",
 )
-STRICT_DOMAINS = False
 
 INVALID = rule(
     "CF004", "template-not-parseable", ERROR,
@@ -57,26 +54,9 @@ DUPLICATE = rule(
 )
 
 
-def domain_checks() -> tuple[list[Callable[..., list[Finding]]], list[str]]:
-    """The template_findings functions of the domain modules, and the modules missing."""
-    found: list[Callable[..., list[Finding]]] = []
-    missing: list[str] = []
-    for name in DOMAIN_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if STRICT_DOMAINS or error.name != name:
-                raise
-            missing.append(name)
-            continue
-        function = getattr(module, "template_findings", None)
-        if function is None:
-            if STRICT_DOMAINS:
-                raise ImportError(f"{name} defines no template_findings(document)")
-            missing.append(f"{name}.template_findings")
-            continue
-        found.append(function)
-    return found, missing
+def domain_checks() -> list[Callable[..., list[Finding]]]:
+    """The template_findings functions of the domain modules (imported when first needed)."""
+    return [importlib.import_module(name).template_findings for name in DOMAIN_MODULES]
 
 
 def check_text(text: str, *, file: str = "<text>", on: dt.date | None = None
@@ -130,7 +110,7 @@ def _call(function: Callable[..., list[Finding]], document: Document, on: dt.dat
 def _own(document: Document, on: dt.date | None) -> list[Finding]:
     """Our rules on one document: inline code, the domain modules, and (source only) SAM."""
     found = code_findings(document)
-    functions, _ = domain_checks()
+    functions = domain_checks()
     for function in functions:
         found += _call(function, document, on)
     return found + sam_findings(document)
@@ -175,7 +155,7 @@ def _generated(document: Document, on: dt.date | None, source_findings: list[Fin
             positions[("Resources", name)] = where
     view = Document(translated, document.text, "template (as SAM transforms it)", positions)
     candidates = code_findings(view)
-    functions, _ = domain_checks()
+    functions = domain_checks()
     for function in functions:
         candidates += _call(function, view, on)
     if lint:
