@@ -4,30 +4,23 @@ The full model, which decides every call the way Lambda does, is
 :func:`cicd_check.url_auth.evaluate` (and ``cicd-check url-auth`` on the command line). This
 module keeps what the page shows: :func:`teaching_decide`, the rules in under 30 lines
 (a test proves it agrees with the full model on every row of the truth table), the table
-itself, and the helpers that apply permissions in moto and load the page's policy files.
+itself, :func:`table_call` for the page's questions.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from cicd_check.contract import read_text
 from cicd_check.iam_policy import parse_caller
 from cicd_check.url_auth import (
     INVOKE,
     INVOKE_URL,
+    Decision,
     evaluate,
     invoke_permissions,
     rendered_policy,
 )
-
-HERE = Path(__file__).parent  # the policy files the page shows live next to this module
-MAX_POLICY_FILE_BYTES = 1_000_000
 
 
 # --8<-- [start:teaching]
@@ -54,15 +47,6 @@ def teaching_decide(auth_type: str, caller: str, identity: set[str], resource: s
             return False
     return True
 # --8<-- [end:teaching]
-
-
-def add_permissions(requests: Iterable[Mapping[str, Any]], client: Any = None) -> list[dict]:
-    """Apply ``add_permission`` requests; returns the statements Lambda reports back."""
-    if client is None:
-        import boto3
-
-        client = boto3.client("lambda")
-    return [json.loads(client.add_permission(**request)["Statement"]) for request in requests]
 
 
 # The truth table on the page is generated from evaluate() by this code.
@@ -107,6 +91,29 @@ class TableRow:
     results: tuple[bool, ...]  # one per AUTH_TYPES, in order: AWS_IAM, NONE
 
 
+def table_call(auth_type: str, caller: str, *, identity: bool = False, resource: bool = False,
+               public: bool = False, first_only: bool = False, deny: bool = False) -> Decision:
+    """One call to the table's function, decided by :func:`evaluate`.
+
+    caller: a key of ``TABLE_CALLERS``. identity: the caller's role has the least-privilege
+    identity policy; resource: the function grants the caller's role (``"*"`` for NONE)
+    both statements, or only the first with ``first_only``; public: it grants ``"*"``;
+    deny: an identity policy of the caller denies ``lambda:Invoke*``.
+    """
+    caller_arn = TABLE_CALLERS[caller]
+    policy = None
+    if resource or public:
+        policy = table_resource_policy(auth_type, None if public else caller_arn)
+        if first_only:
+            policy = {**policy, "Statement": policy["Statement"][:1]}
+    identities = [table_identity_policy()] if identity else []
+    if deny:
+        identities.append({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Action": "lambda:Invoke*", "Resource": "*"}]})
+    return evaluate(auth_type=auth_type, function_arn=TABLE_FUNCTION, resource_policy=policy,
+                    caller_arn=caller_arn, identity_policies=identities)
+
+
 def truth_table() -> list[TableRow]:
     """Every combination the page's table shows, decided by :func:`evaluate`."""
     rows = []
@@ -114,17 +121,9 @@ def truth_table() -> list[TableRow]:
         for identity, resource in ((False, False), (True, False), (False, True), (True, True)):
             if caller is None and identity:
                 continue  # an unsigned request has no identity
-            results = tuple(
-                evaluate(
-                    auth_type=auth_type,
-                    function_arn=TABLE_FUNCTION,
-                    resource_policy=table_resource_policy(auth_type, caller)
-                    if resource else None,
-                    caller_arn=caller,
-                    identity_policies=[table_identity_policy()] if identity else [],
-                ).allowed
-                for auth_type in ("AWS_IAM", "NONE")
-            )
+            results = tuple(table_call(auth_type, label, identity=identity,
+                                       resource=resource).allowed
+                            for auth_type in ("AWS_IAM", "NONE"))
             rows.append(TableRow(label, identity, resource, results))
     return rows
 
@@ -149,15 +148,3 @@ def truth_table_markdown() -> str:
             f"| {cell(row.results[0])} | {cell(row.results[1])} |"
         )
     return "\n".join(lines)
-
-
-def shipped_policy(name: str) -> dict[str, Any]:
-    """One of the page's policy files, ``function-url-<name>.json``, as a document."""
-    if not isinstance(name, str) or not re.fullmatch(r"[a-z-]{1,60}", name):
-        raise ValueError(f"name: {name!r:.80} is not a policy file name")
-    text = read_text(HERE / f"function-url-{name}.json", what="policy document",
-                     max_bytes=MAX_POLICY_FILE_BYTES)
-    document = json.loads(text)
-    if not isinstance(document, dict):
-        raise ValueError(f"{name}: a policy must be a JSON object")
-    return document

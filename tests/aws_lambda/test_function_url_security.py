@@ -25,10 +25,10 @@ from cicd_check.url_auth import (
     public_url_permissions,
     rendered_policy,
 )
-from snippets.aws_lambda import function_url_security as sec
 from snippets.aws_lambda.function_url_security import (
     TABLE_CALLERS,
     TABLE_FUNCTION,
+    table_call,
     table_identity_policy,
     table_resource_policy,
     teaching_decide,
@@ -79,6 +79,11 @@ def decide(auth_type: str = "AWS_IAM", *, resource: Any = None, caller: str | No
 # ----------------------------------------------------------------- permissions in moto
 
 
+def add_permissions(requests: Any, client: Any) -> list[dict[str, Any]]:
+    """Apply ``add_permission`` requests; the statements Lambda reports back."""
+    return [json.loads(client.add_permission(**request)["Statement"]) for request in requests]
+
+
 def make_function(name: str = "my-function") -> str:
     iam = boto3.client("iam")
     role = iam.create_role(
@@ -100,7 +105,7 @@ def test_public_permissions_apply_in_moto_and_open_the_url(aws: None) -> None:
     arn = make_function()
     client = boto3.client("lambda")
     requests = public_url_permissions("my-function")
-    sec.add_permissions(requests, client=client)  # checked against botocore's model
+    add_permissions(requests, client=client)  # checked against botocore's model
     stored = json.loads(client.get_policy(FunctionName="my-function")["Policy"])["Statement"]
     rendered = rendered_policy(requests, arn)
     # moto returns the raw request, not AWS's rendering: compare what both say.
@@ -123,14 +128,14 @@ def test_the_strict_model_check_rejects_what_moto_accepts(aws: None) -> None:
     make_function()
     request = {**public_url_permissions("my-function")[0], "FunctionUrlAuthType": "PUBLIC"}
     with pytest.raises(StrictModelError, match="FunctionUrlAuthType"):
-        sec.add_permissions([request], client=boto3.client("lambda"))
+        add_permissions([request], client=boto3.client("lambda"))
 
 
 def test_cross_account_setup_in_moto(aws: None) -> None:
     arn = make_function()
     lam = boto3.client("lambda")
     requests = invoke_permissions("my-function", auth_type="AWS_IAM", principal=OTHER_ROLE)
-    sec.add_permissions(requests, client=lam)
+    add_permissions(requests, client=lam)
     resource = rendered_policy(requests, arn)
     assert resource == load("function-url-cross-account-resource-policy.json")
 
@@ -235,13 +240,6 @@ def test_the_template_grants_what_public_url_permissions_grants() -> None:
             k: v for k, v in request.items() if k not in ("FunctionName", "StatementId")}
 
 
-def test_shipped_policy_loads_only_the_page_files() -> None:
-    assert sec.shipped_policy("guard-scp") == load("function-url-guard-scp.json")
-    for name in ("../secrets", "GUARD", "", 5, "missing"):
-        with pytest.raises(ValueError):
-            sec.shipped_policy(name)  # type: ignore[arg-type]
-
-
 def test_permissions_for_an_alias_url(aws: None) -> None:
     arn = make_function()
     lam = boto3.client("lambda")
@@ -249,7 +247,7 @@ def test_permissions_for_an_alias_url(aws: None) -> None:
     lam.create_alias(FunctionName="my-function", Name="live", FunctionVersion=version)
     requests = invoke_permissions("my-function", auth_type="AWS_IAM", principal=SAME_ROLE,
                                   qualifier="live")
-    statements = sec.add_permissions(requests, client=lam)
+    statements = add_permissions(requests, client=lam)
     assert {s["Resource"] for s in statements} == {f"{arn}:live"}
     resource = rendered_policy(requests, arn)
     assert evaluate(auth_type="AWS_IAM", function_arn=f"{arn}:live", resource_policy=resource,
@@ -263,13 +261,11 @@ def test_permissions_for_an_alias_url(aws: None) -> None:
 def test_the_page_shows_the_cli_output_it_gets(capsys: pytest.CaptureFixture[str]) -> None:
     from cicd_check.cli import main
 
-    match = re.search(r"<!-- cli-output:start -->\n```text\n(.*?)```\n<!-- cli-output:end -->",
-                      PAGE.read_text(), re.S)
-    assert match, "the page needs the cli-output markers"
     code = main(["url-auth", "--auth-type", "AWS_IAM", "--function-arn", FUNCTION,
                  "--caller", OTHER_SESSION, "--identity-policy",
                  str(DATA / "function-url-cross-account-identity-policy.json")])
-    assert code == 1 and capsys.readouterr().out == match.group(1)
+    shown = page_block("cli-output").rstrip("\n") + "\n" + page_block("cli-rest")
+    assert code == 1 and capsys.readouterr().out.rstrip("\n") == shown.rstrip("\n")
 
 
 def test_the_teaching_version_agrees_with_the_full_model_on_every_case() -> None:
@@ -307,3 +303,65 @@ def test_the_teaching_version_needs_both_actions() -> None:
     assert teaching_decide("AWS_IAM", "same account", {INVOKE}, {INVOKE_URL})
     assert not teaching_decide("AWS_IAM", "other account", {INVOKE}, {INVOKE_URL})
     assert not teaching_decide("AWS_IAM", "same account", both, both, deny={INVOKE})
+
+
+def page_block(name: str) -> str:
+    """The text between a page's ``<!-- name:start -->`` and ``<!-- name:end -->`` markers."""
+    match = re.search(rf"<!-- {name}:start -->\n *```text\n(.*?) *```\n *<!-- {name}:end -->",
+                      PAGE.read_text(), re.S)
+    assert match, f"the page needs the {name} markers"
+    return "\n".join(line.removeprefix("    ") for line in match.group(1).splitlines())
+
+
+def test_the_page_shows_what_fix_prints_for_a_one_statement_policy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from cicd_check.cli import main
+
+    before = load("function-url-public-policy.json")
+    before["Statement"] = before["Statement"][:1]  # the setup from before October 2025
+    (tmp_path / "policy.json").write_text(json.dumps(  # as aws lambda get-policy prints it
+        {"Policy": json.dumps(before), "RevisionId": "4c5bd3a1-0000-4000-8000-000000000000"}))
+    monkeypatch.chdir(tmp_path)
+    command = re.search(r"^cicd-check url-auth --auth-type NONE policy\.json --fix$",
+                        PAGE.read_text(), re.M)
+    assert command, "the page runs this exact command"
+    assert main(command.group(0).split()[1:]) == 1, "access is missing"
+    printed = capsys.readouterr().out.rstrip("\n")
+    assert printed == page_block("fix-output").rstrip("\n") + "\n" + page_block(
+        "fix-rest").rstrip("\n")
+    assert "--statement-id UrlPublicInvoke --action lambda:InvokeFunction" in printed
+
+
+def test_the_cross_account_command_on_the_page_allows_the_call(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import shlex
+
+    from cicd_check.cli import main
+
+    match = re.search(r"```bash\n(cicd-check url-auth --auth-type AWS_IAM \\\n.*?)```",
+                      PAGE.read_text(), re.S)
+    assert match, "the page shows the cross-account command"
+    monkeypatch.chdir(REPO)
+    assert main(shlex.split(match.group(1).replace("\\\n", " "))[1:]) == 0
+
+
+@pytest.mark.parametrize("flags, allowed", [
+    ({"identity": True}, False),
+    ({"resource": True}, True),
+    ({"public": True}, True),
+    ({"public": True, "deny": True}, True),  # nobody is authenticated: no identity to deny
+    ({"resource": True, "first_only": True}, False),
+])
+def test_table_call_builds_the_policies_it_names(flags: dict[str, bool], allowed: bool) -> None:
+    """For NONE, only the function's grant to "*" counts, and both statements are needed."""
+    assert table_call("NONE", "unsigned", **flags).allowed is allowed
+    assert not table_call("AWS_IAM", "same account", public=True, deny=True).allowed
+
+
+def test_table_call_agrees_with_the_truth_table() -> None:
+    for row in truth_table():
+        for auth_type, result in zip(("AWS_IAM", "NONE"), row.results, strict=True):
+            decision = table_call(auth_type, row.caller, identity=row.identity,
+                                  resource=row.resource)
+            assert decision.allowed is result
