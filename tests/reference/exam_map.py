@@ -95,12 +95,12 @@ COVERAGE = {
     "2.1": ("partly", "IAM for function URLs and CodeCommit; no Cognito or presigned URLs"),
     "2.2": ("partly", "KMS for artifacts and repositories, secrets in builds"),
     "2.3": ("not yet", "no AI services"),
-    "3.1": ("partly", "artifacts, .zip packages, Lambda container images; not ECR lifecycle "
-            "policies or API Gateway stages"),
+    "3.1": ("partly", "artifacts, .zip packages, Lambda container images, ECS task "
+            "definitions, API Gateway stages; not ECR lifecycle policies or custom domains"),
     "3.2": ("partly", "tests in CodeBuild and deployment hooks; no SAM local testing or AI "
             "test tools"),
-    "3.3": ("partly", "CodePipeline, CodeBuild, CodeDeploy, CloudFormation and SAM in depth; "
-            "no ECS, EKS or Fargate, no AI tools"),
+    "3.3": ("partly", "CodePipeline, CodeBuild, CodeDeploy (Lambda, EC2, ECS), ECS on "
+            "Fargate, Elastic Beanstalk, CloudFormation and SAM; no EKS, no AI tools"),
     "4.1": ("partly", "pipeline and build failures"),
     "4.2": ("partly", "CodeGuru Profiler and pipeline events; no X-Ray or CloudWatch metrics"),
     "4.3": ("partly", "Lambda memory, limits, profiling and best practices"),

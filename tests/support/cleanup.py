@@ -136,6 +136,16 @@ DELETERS: dict[tuple[str, str], Deleter] = {
     ("codeguruprofiler", "CreateProfilingGroup"): lambda c, p, r: c.delete_profiling_group(
         profilingGroupName=p["profilingGroupName"]),
     ("dynamodb", "CreateTable"): lambda c, p, r: c.delete_table(TableName=p["TableName"]),
+    ("ecs", "CreateCluster"): lambda c, p, r: c.delete_cluster(cluster=p["clusterName"]),
+    ("ecs", "CreateService"): lambda c, p, r: c.delete_service(
+        cluster=p.get("cluster", "default"), service=p["serviceName"], force=True),
+    ("ecs", "RegisterTaskDefinition"): lambda c, p, r: c.deregister_task_definition(
+        taskDefinition=r["taskDefinition"]["taskDefinitionArn"]),
+    ("elasticbeanstalk", "CreateApplication"): lambda c, p, r: c.delete_application(
+        ApplicationName=p["ApplicationName"], TerminateEnvByForce=True),
+    ("apigateway", "CreateRestApi"): lambda c, p, r: c.delete_rest_api(restApiId=r["id"]),
+    ("ec2", "CreateVpc"): lambda c, p, r: c.delete_vpc(VpcId=r["Vpc"]["VpcId"]),
+    ("ec2", "CreateSubnet"): lambda c, p, r: c.delete_subnet(SubnetId=r["Subnet"]["SubnetId"]),
 }
 
 
@@ -154,6 +164,11 @@ DELETED_WITH_PARENT = {
     ("iam", "CreatePolicyVersion"),
     ("iam", "CreateInstanceProfile"),
     ("ecr", "CreateRepositoryCreationTemplate"),
+    ("ecs", "CreateTaskSet"),
+    ("elasticbeanstalk", "CreateEnvironment"),
+    ("elasticbeanstalk", "CreateApplicationVersion"),
+    ("apigateway", "CreateDeployment"),
+    ("apigateway", "CreateStage"),
 }
 
 
