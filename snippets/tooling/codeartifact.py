@@ -44,6 +44,7 @@ def token_and_endpoint(domain: str, owner: str, repository: str, package_format:
     endpoint = codeartifact.get_repository_endpoint(
         domain=domain, domainOwner=owner, repository=repository, format=package_format)
     return token["authorizationToken"], endpoint["repositoryEndpoint"]
+# --8<-- [end:token]
 
 
 def pip_index_url(token: str, endpoint: str) -> str:
@@ -56,4 +57,3 @@ def npm_settings(token: str, endpoint: str) -> dict[str, str]:
     """The two .npmrc settings: the registry, and the token for that registry's host."""
     parts = urlsplit(endpoint)
     return {"registry": endpoint, f"//{parts.netloc}{parts.path}:_authToken": token}
-# --8<-- [end:token]
