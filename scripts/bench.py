@@ -311,7 +311,8 @@ def page_paths(site: Path) -> list[str]:
 
 
 def has_diagram(site: Path, path: str) -> bool:
-    return ".light.svg#only-light" in (site / path / "index.html").read_text(encoding="utf-8")
+    html = (site / path / "index.html").read_text(encoding="utf-8")
+    return re.search(r'<img [^>]*src="[^"]*\.light\.svg#only-light"', html) is not None
 
 
 # --- page weight ------------------------------------------------------------------------------
