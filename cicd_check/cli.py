@@ -25,7 +25,7 @@ from pathlib import Path
 
 from cicd_check import kinds, output
 from cicd_check.contract import OneLineParser, UnusableInput, read_text
-from cicd_check.documents import ignored
+from cicd_check.documents import field_positions, ignored
 from cicd_check.findings import RULES, Finding, ordered
 
 PROG = "cicd-check"
@@ -99,6 +99,20 @@ def _walk(root: Path, skipped: list[tuple[str, str]]) -> list[Path]:
     return found
 
 
+def _with_positions(found: list[Finding], text: str, kind: str) -> list[Finding]:
+    """Fill in the column (and the line, where a checker had none) from the finding's field."""
+    if kind == "dockerfile" or all(f.column is not None for f in found):
+        return found
+    positions = field_positions(text)
+    placed = []
+    for finding in found:
+        where = positions.get(finding.field)
+        if where and finding.column is None and finding.line in (None, where[0]):
+            finding = finding.located(line=where[0], column=where[1])
+        placed.append(finding)
+    return placed
+
+
 def _is_ignored(finding: Finding, ignore: Sequence[str], inline: dict[int, frozenset[str]]
                 ) -> bool:
     if any(finding.id.startswith(prefix) for prefix in ignore):
@@ -154,6 +168,7 @@ def check_paths(paths: Sequence[str], *, kind: str | None = None, on: dt.date | 
                             f"{str(error)[:200]}); please report it")
             continue
         checked.append((shown, file_kind))
+        found = _with_positions(found, text, file_kind)
         inline = ignored(text)
         findings += [f.located(file=shown) for f in found if not _is_ignored(f, ignore, inline)]
     return ordered(findings), checked, skipped, unusable

@@ -242,3 +242,19 @@ def duplicate_findings(document: Document, rule: Any) -> list[Any]:
             problem = f"key {duplicate.key!r} appears twice; only the last value is used"
         found.append(rule.at(path, problem, line=duplicate.second_line or None))
     return found
+
+
+def field_positions(text: str) -> dict[str, tuple[int, int]]:
+    """``"phases.build.commands[0]"`` -> (line, column) for every key and item in YAML or
+    JSON text; empty when the text does not compose. Scalars are not built, so this works
+    for every flavour of file the same way."""
+    from cicd_check.findings import dotted
+
+    try:
+        node = _compose(text, "cloudformation")
+    except (YamlError, yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return {}
+    if node is None:
+        return {}
+    positions, _ = _walk(node)
+    return {dotted(path): where for path, where in positions.items() if path}

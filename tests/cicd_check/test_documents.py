@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cicd_check.documents import close_match, duplicate_findings, ignored, load_document
+from cicd_check.documents import (
+    close_match,
+    duplicate_findings,
+    field_positions,
+    ignored,
+    load_document,
+)
 from cicd_check.safe_yaml import YamlError
 from tests.cicd_check.test_findings import TEST_WARNING
 from tests.support.fuzzing import FUZZ
@@ -71,3 +77,11 @@ def test_any_text_loads_or_fails_with_a_yaml_error(text: str) -> None:
     for flavor in ("yaml11", "strings", "cloudformation", "json"):
         with contextlib.suppress(YamlError):
             load_document(text, flavor=flavor)
+
+
+def test_field_positions_map_dotted_fields_to_where_they_start() -> None:
+    text = "version: 0.2\nphases:\n  build:\n    comands:\n      - make\n"
+    positions = field_positions(text)
+    assert positions["phases.build.comands"] == (4, 5)
+    assert positions["phases.build.comands[0]"] == (5, 9)
+    assert field_positions("a: [\n") == {} and field_positions("") == {}
