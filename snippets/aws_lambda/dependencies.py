@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from snippets.aws_lambda.limits import quota
 from cicd_check.contract import OneLineParser, unusable
+from snippets.aws_lambda.limits import quota
 
 PACKAGE_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/python-package.html"
 LAYERS_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html"
@@ -43,7 +43,6 @@ class PackageSize:
     files: int
 
 
-# --8<-- [start:build]
 def build_package(
     source_dir: str | os.PathLike[str],
     dependencies_dir: str | os.PathLike[str] | None,
@@ -73,7 +72,6 @@ def build_package(
         raise ValueError("source_dir: no files to package")
     _write_zip(out, [(name, entries[name]) for name in sorted(entries)])
     return out
-# --8<-- [end:build]
 
 
 def build_layer(
@@ -141,7 +139,6 @@ def upload_route(
 # --8<-- [end:route]
 
 
-# --8<-- [start:layers]
 def layer_problems(function_unzipped_bytes: Any, layer_bytes: Any = ()) -> list[str]:
     """Why a function plus its layers would be refused: too many layers, or too big.
 
@@ -175,10 +172,8 @@ def layer_problems(function_unzipped_bytes: Any, layer_bytes: Any = ()) -> list[
             f"{quota('unzipped_total'):,}-byte (250 MB) quota for code and layers together"
         )
     return problems
-# --8<-- [end:layers]
 
 
-# --8<-- [start:pip]
 def pip_command(
     architecture: str = "x86_64",
     *,
@@ -208,7 +203,6 @@ def pip_command(
         "--target", target,
         "-r", requirements,
     ]
-# --8<-- [end:pip]
 
 
 def shell_line(arguments: Sequence[str]) -> str:
@@ -221,65 +215,42 @@ def shell_line(arguments: Sequence[str]) -> str:
 
 
 # --8<-- [start:deploy]
-def deploy_direct(
-    zip_path: str | os.PathLike[str],
-    function_name: str,
-    role_arn: str,
-    handler: str = "app.handler",
-    client: Any = None,
-) -> dict[str, Any]:
+def deploy_direct(zip_path: str | os.PathLike[str], function_name: str, role_arn: str,
+                  handler: str = "app.handler", client: Any = None) -> dict[str, Any]:
     """Create a function from a small .zip sent in the request itself."""
     size = package_size(zip_path)
     if upload_route(size.zipped_bytes, size.unzipped_bytes) != "direct":
         raise ValueError(f"zip_path: {size.zipped_bytes:,} bytes is too big to send directly")
-    if client is None:
-        import boto3
-
-        client = boto3.client("lambda")
-    return client.create_function(
-        FunctionName=function_name,
-        Runtime="python3.13",
-        Role=role_arn,
-        Handler=handler,
-        Code={"ZipFile": Path(zip_path).read_bytes()},
-        Architectures=["x86_64"],
-    )
+    code = {"ZipFile": Path(zip_path).read_bytes()}
+    return _create_function(client or _client("lambda"), function_name, role_arn, handler, code)
 
 
-def deploy_from_s3(
-    zip_path: str | os.PathLike[str],
-    bucket: str,
-    key: str,
-    function_name: str,
-    role_arn: str,
-    handler: str = "app.handler",
-    s3_client: Any = None,
-    lambda_client: Any = None,
-) -> dict[str, Any]:
+def deploy_from_s3(zip_path: str | os.PathLike[str], bucket: str, key: str, function_name: str,
+                   role_arn: str, handler: str = "app.handler", s3_client: Any = None,
+                   lambda_client: Any = None) -> dict[str, Any]:
     """Upload the .zip to a versioned bucket, then point Lambda at that exact version."""
     size = package_size(zip_path)
     upload_route(size.zipped_bytes, size.unzipped_bytes)  # refuses what Lambda would
-    if s3_client is None or lambda_client is None:
-        import boto3
-
-        s3_client = s3_client or boto3.client("s3")
-        lambda_client = lambda_client or boto3.client("lambda")
     with open(zip_path, "rb") as body:
-        put = s3_client.put_object(Bucket=bucket, Key=key, Body=body)
+        put = (s3_client or _client("s3")).put_object(Bucket=bucket, Key=key, Body=body)
     version = put.get("VersionId")
     if not version or version == "null":
         raise ValueError(f"bucket: {bucket} is not versioned; pin code by object version")
     code = {"S3Bucket": bucket, "S3Key": key, "S3ObjectVersion": version}
-    response = lambda_client.create_function(
-        FunctionName=function_name,
-        Runtime="python3.13",
-        Role=role_arn,
-        Handler=handler,
-        Code=code,
-        Architectures=["x86_64"],
-    )
-    return {"code": code, "function": response}
+    lam = lambda_client or _client("lambda")
+    return {"code": code, "function": _create_function(lam, function_name, role_arn, handler, code)}
+
+
+def _create_function(client: Any, name: str, role_arn: str, handler: str, code: dict) -> Any:
+    return client.create_function(FunctionName=name, Runtime="python3.13", Role=role_arn,
+                                  Handler=handler, Code=code, Architectures=["x86_64"])
 # --8<-- [end:deploy]
+
+
+def _client(service: str) -> Any:
+    import boto3
+
+    return boto3.client(service)
 
 
 def _directory(value: Any, field: str) -> Path:
@@ -332,7 +303,6 @@ def _size(value: Any, field: str) -> int:
     return value
 
 
-# --8<-- [start:cli]
 def main(argv: Sequence[str] | None = None) -> int:
     """``route ZIPFILE``: say direct or S3, with the sizes that decide it."""
     parser = OneLineParser(
@@ -356,7 +326,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     where = "upload directly to Lambda" if answer == "direct" else "upload to S3 first"
     print(f"{answer}: {sizes} ({where}; direct limit {quota('zip_direct'):,} bytes zipped)")
     return 0
-# --8<-- [end:cli]
 
 
 if __name__ == "__main__":

@@ -545,3 +545,16 @@ def test_fuzz_path_and_bytes_helpers_raise_only_value_error(project, tmp_path, m
         deps.build_layer(value, "layer.zip")
     except ValueError as error:
         assert str(error)
+
+
+def test_the_page_says_what_best_practices_says_about_pycache() -> None:
+    # One fact, two pages: a shipped .pyc is used on the read-only /var/task only if it still
+    # validates; otherwise Python compiles in memory on every cold start (Python's docs).
+    text = " ".join(PAGE.read_text().split())
+    assert "only if it still validates against its source" in text
+    assert "compiles the module in memory on every cold start" in text
+    assert "import.html#cached-bytecode-invalidation" in text
+    assert "best-practices.md#ship-only-what-runs" in text
+    practices = " ".join((REPO / "docs/lambda/best-practices.md").read_text().split())
+    assert "compiled **in memory on every cold start**" in practices
+    assert "still validates against its source" in practices
