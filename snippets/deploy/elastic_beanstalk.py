@@ -11,6 +11,9 @@ from cicd_check import eb_deployment, eb_policy
 
 COMMAND = "aws:elasticbeanstalk:command"
 SPLITTING = "aws:elasticbeanstalk:trafficsplitting"
+NAMES = {"AllAtOnce": "All at once", "Rolling": "Rolling",
+         "RollingWithAdditionalBatch": "Rolling with additional batch", "Immutable": "Immutable",
+         "TrafficSplitting": "Traffic splitting", "BlueGreen": "Blue/green (URL swap)"}
 OPTION_VALUES = ("AllAtOnce", "Rolling", "RollingWithAdditionalBatch", "Immutable",
                  "TrafficSplitting")
 
@@ -63,15 +66,16 @@ def swap_urls(blue: str, green: str, *, client: Any = None) -> None:
 
 def capacity_table(instances: int = 4, batch_size: int = 2) -> str:
     """One row per policy: the fewest instances in service, the most running, the steps."""
-    rows = ["| Policy | Fewest in service | Most running | Steps | Zero downtime | "
-            "DNS change | Code deployed to |", "|---|---:|---:|---:|---|---|---|"]
+    rows = ["| Policy | Fewest in service | Most running | Steps | Zero downtime | DNS change |",
+            "|---|---:|---:|---:|---|---|"]
     for name in (*OPTION_VALUES, "BlueGreen"):
         steps = eb_deployment(name, instances=instances, batch_size=batch_size)
         policy = eb_policy(name)
         rows.append(
-            f"| `{name}` | {min(s.in_service for s in steps)} | {max(s.total for s in steps)} "
-            f"| {len(steps) - 1} | {'yes' if policy['zero_downtime'] else 'no'} | "
-            f"{'yes' if policy['dns_change'] else 'no'} | {policy['deployed_to']} instances |")
+            f"| {NAMES[name]} | {min(s.in_service for s in steps)} | "
+            f"{max(s.total for s in steps)} | {len(steps) - 1} | "
+            f"{'yes' if policy['zero_downtime'] else 'no'} | "
+            f"{'yes' if policy['dns_change'] else 'no'} |")
     return "\n".join(rows)
 
 

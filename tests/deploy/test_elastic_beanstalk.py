@@ -68,8 +68,8 @@ def test_deploying_and_swapping_send_what_aws_expects(aws: None) -> None:
 
 
 def test_capacity_table_rows() -> None:
-    rows = {line.split("|")[1].strip(" `"): line for line in
+    rows = {line.split("|")[1].strip(): line for line in
             eb_page.capacity_table(4, 2).splitlines()[2:]}
-    assert rows["AllAtOnce"].split("|")[2].strip() == "0", "all at once: downtime"
-    assert rows["RollingWithAdditionalBatch"].split("|")[3].strip() == "6"
-    assert rows["BlueGreen"].split("|")[6].strip() == "yes", "the only DNS change"
+    assert rows["All at once"].split("|")[2].strip() == "0", "all at once: downtime"
+    assert rows["Rolling with additional batch"].split("|")[3].strip() == "6"
+    assert rows["Blue/green (URL swap)"].split("|")[6].strip() == "yes", "the only DNS change"
