@@ -149,4 +149,6 @@ def load_yaml(text: str, *, flavor: Flavor = "yaml11", what: str = "document",
         raise YamlError(f"{what}: not valid YAML: {problem}{where}") from None
     except RecursionError:
         raise YamlError(f"{what}: not valid YAML: nested too deeply") from None
+    except (ValueError, TypeError) as error:  # e.g. an integer of 5,000 digits
+        raise YamlError(f"{what}: not valid YAML: {str(error)[:120]}") from None
 # --8<-- [end:load]

@@ -89,3 +89,8 @@ def test_wrong_types_are_errors() -> None:
 def test_any_text_loads_or_raises_yaml_error(text: str, flavor: str) -> None:
     with contextlib.suppress(YamlError):
         load_yaml(text, flavor=flavor)  # type: ignore[arg-type]
+
+
+def test_an_integer_past_pythons_digit_limit_is_a_yaml_error() -> None:
+    with pytest.raises(YamlError, match="not valid YAML: Exceeds the limit"):
+        load_yaml("version: " + "9" * 5000, what="buildspec.yml")
