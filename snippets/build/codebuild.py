@@ -1,43 +1,35 @@
-"""The handbook's CodeBuild project, and the CodeBuild facts the pages print.
+"""The handbook's CodeBuild project, and the CodeBuild facts the page prints.
 
 The project is what the pipeline chapter's Build action names: it takes the pipeline's
 source artifact, runs ``snippets/build/buildspec.yml`` and hands the built site back to the
-pipeline. Facts (timeouts, compute limits, environment variables) live here once, so the
-pages and the local runner in ``buildspec.py`` read the same values.
+pipeline. The timeout ranges and Lambda compute's limits ship with cicd-check
+(``cicd_check.project``); the variables every build sees are kept here, and the local runner
+(``cicd_check.runner``) sets only names from this list.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
 
-# The timeout ranges and Lambda compute's limits ship with cicd-check (cicd_check.project).
 from cicd_check.project import BUILD_TIMEOUT, QUEUED_TIMEOUT
 
-CHECKED = "2026-11-26"
-LIMITS_PAGE = "https://docs.aws.amazon.com/codebuild/latest/userguide/limits.html"
+CHECKED = "2026-12-01"
 CREATE_PROJECT_PAGE = "https://docs.aws.amazon.com/codebuild/latest/APIReference/API_CreateProject.html"
-COMPUTE_PAGE = (
-    "https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-compute-types.html"
-)
 ENV_VARS_PAGE = "https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-env-vars.html"
 IMAGES_PAGE = "https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-available.html"
 
 # --8<-- [start:project-names]
 PROJECT_NAME = "aws-cicd-handbook-build"  # the pipeline's Build action names this project
 BUILDSPEC_PATH = "snippets/build/buildspec.yml"  # relative to CODEBUILD_SRC_DIR
-IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"  # curated Amazon Linux 2023 image
+IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:6.0"  # curated Amazon Linux 2023 image
 ROLE_NAME = "aws-cicd-handbook-codebuild"
 # --8<-- [end:project-names]
 
-
-# --8<-- [start:variables]
 # The variables CodeBuild sets in every build (build-env-ref-env-vars.html).
 ENVIRONMENT_VARIABLES: tuple[tuple[str, str], ...] = (
     ("AWS_DEFAULT_REGION", "Region the build runs in"),
@@ -61,7 +53,6 @@ ENVIRONMENT_VARIABLES: tuple[tuple[str, str], ...] = (
     ("CODEBUILD_WEBHOOK_*", "Webhook context: actor, base and head ref, event, trigger"),
     ("HOME", "Always /root"),
 )
-# --8<-- [end:variables]
 
 
 def variable_names() -> set[str]:
@@ -99,85 +90,51 @@ def create_service_role(iam: Any = None) -> str:
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
 
-# --8<-- [start:request]
-def project_request(
-    role_arn: str,
-    *,
-    timeout_minutes: int = 30,
-    queued_timeout_minutes: int = 60,
-    encryption_key: str | None = None,
-) -> dict[str, Any]:
-    """The CreateProject request for the pipeline's build action, exactly as AWS gets it.
-
-    With a CODEPIPELINE source and artifacts the pipeline supplies the input artifact
-    (SourceOutput) and takes the output (the built site), so neither has a location.
-    """
+def _check_values(role_arn: Any, timeout: Any, queued: Any, encryption_key: Any) -> None:
+    """Refuse what CreateProject would refuse, with the field's name in the message."""
     if not isinstance(role_arn, str) or not ROLE_ARN.match(role_arn):
         raise ValueError(f"role_arn: {role_arn!r} is not an IAM role ARN")
     for name, value, limit in (
-        ("timeout_minutes", timeout_minutes, BUILD_TIMEOUT),
-        ("queued_timeout_minutes", queued_timeout_minutes, QUEUED_TIMEOUT),
+        ("timeout_minutes", timeout, BUILD_TIMEOUT),
+        ("queued_timeout_minutes", queued, QUEUED_TIMEOUT),
     ):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"{name}: must be a whole number of minutes")
         if not limit.minimum <= value <= limit.maximum:
             raise ValueError(f"{name}: {value} is outside {limit.minimum}-{limit.maximum}")
+    if encryption_key is not None and (not isinstance(encryption_key, str) or not encryption_key):
+        raise ValueError("encryption_key: must be a KMS key ARN or alias")
+
+
+# --8<-- [start:request]
+def project_request(role_arn: str, *, timeout_minutes: int = 30,
+                    queued_timeout_minutes: int = 60,
+                    encryption_key: str | None = None) -> dict[str, Any]:
+    """The CreateProject request for the pipeline's Build action, exactly as AWS gets it."""
+    _check_values(role_arn, timeout_minutes, queued_timeout_minutes, encryption_key)
     request: dict[str, Any] = {
         "name": PROJECT_NAME,
         "description": "Tests the handbook and builds the site for the pipeline",
+        # CODEPIPELINE: no location; the pipeline hands in SourceOutput and takes the output
         "source": {"type": "CODEPIPELINE", "buildspec": BUILDSPEC_PATH},
         "artifacts": {"type": "CODEPIPELINE"},
-        "environment": {
-            "type": "LINUX_CONTAINER",
-            "image": IMAGE,
-            "computeType": "BUILD_GENERAL1_SMALL",
-        },
+        "environment": {"type": "LINUX_CONTAINER", "image": IMAGE,
+                        "computeType": "BUILD_GENERAL1_SMALL"},
         "serviceRole": role_arn,
         "timeoutInMinutes": timeout_minutes,
         "queuedTimeoutInMinutes": queued_timeout_minutes,
         "logsConfig": {"cloudWatchLogs": {"status": "ENABLED"}},
     }
-    if encryption_key is not None:
-        if not isinstance(encryption_key, str) or not encryption_key:
-            raise ValueError("encryption_key: must be a KMS key ARN or alias")
-        request["encryptionKey"] = encryption_key
+    if encryption_key:
+        request["encryptionKey"] = encryption_key  # else an AWS managed key
     return request
 # --8<-- [end:request]
-
-
-# --8<-- [start:moto]
-MOTO_PLACEHOLDER = "supplied-by-codepipeline"
-MOTO_LOCATION_ERROR = "Project source location is required"
-
-
-def moto_workaround(request: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``request`` that moto 5.2.5 accepts: never needed by AWS itself.
-
-    moto wrongly demands ``source.location`` and ``artifacts.location`` even for
-    CODEPIPELINE, where AWS takes both from the pipeline. The placeholder says so.
-    """
-    patched = copy.deepcopy(dict(request))
-    for part in ("source", "artifacts"):
-        if patched.get(part, {}).get("type") == "CODEPIPELINE":
-            patched[part]["location"] = MOTO_PLACEHOLDER
-    return patched
-# --8<-- [end:moto]
 
 
 # --8<-- [start:create]
 def create_build_project(request: Mapping[str, Any], client: Any = None) -> dict[str, Any]:
     """Create the project, then read it back the way the console would show it."""
     client = client or boto3.client("codebuild")
-    try:
-        client.create_project(**request)
-    except ClientError as error:
-        # Only moto answers a CODEPIPELINE project with this error (see moto_workaround);
-        # AWS accepts the request as it is. Anything else is a real error.
-        if MOTO_LOCATION_ERROR not in str(error) or request.get("source", {}).get(
-            "type"
-        ) != "CODEPIPELINE":
-            raise
-        client.create_project(**moto_workaround(request))
-    found = client.batch_get_projects(names=[request["name"]])
-    return found["projects"][0]
+    client.create_project(**request)
+    return client.batch_get_projects(names=[request["name"]])["projects"][0]
 # --8<-- [end:create]

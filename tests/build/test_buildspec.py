@@ -133,12 +133,12 @@ def test_the_project_buildspec_fits_on_the_page_in_one_block() -> None:
 
 def test_the_project_buildspec_asks_for_a_python_the_projects_image_has() -> None:
     # The CodeBuild page's project runs this buildspec on the curated Amazon Linux 2023 image,
-    # which offers Python 3.9 to 3.14 (aws/aws-codebuild-docker-images, al/x86_64/standard/5.0).
+    # which offers Python 3.10 to 3.14 (aws/aws-codebuild-docker-images, al/x86_64/standard/6.0).
     from snippets.build.codebuild import IMAGE
 
-    assert IMAGE == "aws/codebuild/amazonlinux-x86_64-standard:5.0"
+    assert IMAGE == "aws/codebuild/amazonlinux-x86_64-standard:6.0"
     python = load_buildspec(PROJECT_BUILDSPEC.read_text())["phases"]["install"]["runtime-versions"]
-    assert python["python"] in {"3.9", "3.10", "3.11", "3.12", "3.13", "3.14"}
+    assert python["python"] in {"3.10", "3.11", "3.12", "3.13", "3.14"}
     page = (REPO / "docs" / "build" / "buildspec.md").read_text()
     assert IMAGE in page, "the page names the image the project uses"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -53,6 +54,39 @@ def test_the_project_uses_the_buildspec_and_name_the_pipeline_expects() -> None:
     assert re.fullmatch(r"aws/codebuild/amazonlinux-x86_64-standard:\d+\.\d+", cb.IMAGE)
 
 
+def test_the_project_uses_the_newest_amazon_linux_2023_image() -> None:
+    # AWS's available-runtimes page lists Amazon Linux 2023 x86_64 standard:6.0, released in
+    # aws/aws-codebuild-docker-images 26.03.25 (al/x86_64/standard/6.0: Python 3.10 to 3.14).
+    assert cb.IMAGE == "aws/codebuild/amazonlinux-x86_64-standard:6.0"
+    assert cb.IMAGE in PAGE.read_text(), "the page names the image the project uses"
+
+
+MOTO_PLACEHOLDER = "supplied-by-codepipeline"
+
+
+class MotoCodeBuild:
+    """moto's CodeBuild, with the one fix it needs (see docs/how-examples-run.md).
+
+    moto 5 demands ``source.location`` and ``artifacts.location`` even for CODEPIPELINE,
+    where AWS takes both from the pipeline. This client records the request the example
+    sends (what AWS gets) and forwards a copy with a placeholder location to moto.
+    """
+
+    def __init__(self) -> None:
+        self.moto = boto3.client("codebuild")
+        self.sent: list[dict] = []
+
+    def create_project(self, **request):
+        self.sent.append(copy.deepcopy(request))
+        for part in ("source", "artifacts"):
+            if request.get(part, {}).get("type") == "CODEPIPELINE":
+                request[part] = {**request[part], "location": MOTO_PLACEHOLDER}
+        return self.moto.create_project(**request)
+
+    def batch_get_projects(self, **kwargs):
+        return self.moto.batch_get_projects(**kwargs)
+
+
 def test_moto_wrongly_demands_a_location_for_codepipeline(aws) -> None:
     client = boto3.client("codebuild", region_name="us-east-1")
     with pytest.raises(ClientError, match="Project source location is required"):
@@ -61,7 +95,11 @@ def test_moto_wrongly_demands_a_location_for_codepipeline(aws) -> None:
 
 def test_the_project_is_created_and_read_back(aws) -> None:
     role_arn = cb.create_service_role()
-    project = cb.create_build_project(cb.project_request(role_arn))
+    client = MotoCodeBuild()
+    request = cb.project_request(role_arn)
+    project = cb.create_build_project(request, client=client)
+    assert client.sent == [request], "AWS gets the request unchanged, with no location"
+    assert "location" not in client.sent[0]["source"]
     assert project["name"] == "aws-cicd-handbook-build"
     assert project["arn"].endswith(":project/aws-cicd-handbook-build")
     assert project["source"]["type"] == project["artifacts"]["type"] == "CODEPIPELINE"
@@ -77,43 +115,20 @@ def test_the_project_is_created_and_read_back(aws) -> None:
     assert document == cb.trust_policy()
 
 
-class FakeCodeBuild:
-    """Stands in for AWS, which accepts the request as it is."""
-
-    def __init__(self) -> None:
-        self.created: list[dict] = []
-
-    def create_project(self, **request):
-        self.created.append(request)
-
-    def batch_get_projects(self, names):
-        return {"projects": [{"name": names[0], **self.created[-1]}]}
-
-
-def test_against_aws_the_request_is_sent_unchanged() -> None:
-    client = FakeCodeBuild()
-    request = cb.project_request(ROLE)
-    cb.create_build_project(request, client=client)
-    assert client.created == [request], "no placeholder, no second call"
-
-
-def test_other_create_errors_are_not_swallowed(aws) -> None:
+def test_create_errors_are_not_swallowed(aws) -> None:
     request = cb.project_request(cb.create_service_role())
-    cb.create_build_project(request)
+    cb.create_build_project(request, client=MotoCodeBuild())
     with pytest.raises(ClientError, match="ResourceAlreadyExistsException"):
-        cb.create_build_project(request)
+        cb.create_build_project(request, client=MotoCodeBuild())
     s3_source = {**request, "name": "other", "source": {"type": "S3"}}
     with pytest.raises(ClientError, match="location is required"):
         cb.create_build_project(s3_source)
 
 
-def test_the_workaround_only_touches_codepipeline_parts() -> None:
-    request = cb.project_request(ROLE)
-    patched = cb.moto_workaround(request)
-    assert patched["source"]["location"] == cb.MOTO_PLACEHOLDER
-    assert "location" not in request["source"], "the original request is unchanged"
-    s3 = {**request, "artifacts": {"type": "S3", "location": "bucket"}}
-    assert cb.moto_workaround(s3)["artifacts"] == {"type": "S3", "location": "bucket"}
+def test_without_a_client_it_uses_boto3(aws) -> None:
+    cb.create_service_role()
+    with pytest.raises(ClientError, match="location is required"):
+        cb.create_build_project(cb.project_request(ROLE))  # moto's quirk, not AWS's
 
 
 @pytest.mark.parametrize(
