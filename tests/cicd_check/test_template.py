@@ -311,3 +311,15 @@ def test_fuzz_any_text_is_findings(text: str) -> None:
 ])
 def test_hostile_templates_never_crash(text: str) -> None:
     assert isinstance(tpl.check_text(text), list)
+
+
+def test_an_informational_hint_cfn_lint_reports_as_an_error_is_a_warning() -> None:
+    # cfn-lint 1.58's E3703 carries I1022 on CDK Pipelines templates (tests/tooling/test_cdk.py
+    # checks the real one); CloudFormation deploys them.
+    from cicd_check.cfn_lint import CFN_LINT_WARNING, LintMatch, finding
+
+    hint = LintMatch("E3703", "Prefer using Fn::Sub over Fn::Join with an empty delimiter",
+                     ("Resources",), 3, 1)
+    assert not hint.is_error
+    assert finding(hint, field="Resources", line=3).rule is CFN_LINT_WARNING
+    assert LintMatch("E3703", "'x' is not one of ['a']", (), 1, 1).is_error
