@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -28,9 +29,16 @@ DISTRIBUTIONS = {"yaml": "pyyaml", "samtranslator": "aws-sam-translator", "cfnli
 
 @cache
 def wheel(tmp: str) -> zipfile.ZipFile:
+    """Build from a copy: setuptools writes build/ and *.egg-info next to the sources."""
+    source = Path(tmp, "source")
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    shutil.copytree(PACKAGE, source / "cicd_check",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--disable-pip-version-check", "-w", tmp, str(REPO)],
-                   check=True, capture_output=True, timeout=300)
+                    "--no-build-isolation", "--disable-pip-version-check", "-w", tmp,
+                    str(source)], check=True, capture_output=True, timeout=300)
     [built] = Path(tmp).glob("cicd_check-*.whl")
     return zipfile.ZipFile(built)
 
