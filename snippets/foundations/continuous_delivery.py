@@ -1,66 +1,71 @@
-"""Check the delivery rules of a publishing workflow: the CD page's examples.
+"""Continuous delivery on AWS: a release gate in CodePipeline, a release that rolls itself back.
 
-Continuous delivery means every change that reaches main can be released, and
-releasing is automatic and boring. For this handbook's publishing workflow that
-comes down to a few rules a machine can check.
+Delivery and deployment differ by one action: a manual approval before the production
+deploy. The approval is answered with the token CodePipeline hands out; the deploy itself is
+a CodeDeploy deployment group that shifts traffic gradually and rolls back on an alarm.
+Every function that calls AWS takes its client, so the tests can hand it moto or a Stubber.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
-from snippets.foundations.continuous_integration import triggers
-
-DEPLOY_PERMISSIONS = {"pages": "write", "id-token": "write"}
-
-
-# --8<-- [start:rules]
-def delivery_problems(workflow: Mapping[str, Any], *, branch: str = "main") -> list[str]:
-    """What keeps a publishing workflow from being safe continuous delivery; [] if none."""
-    if not isinstance(workflow, Mapping):
-        return ["workflow: the top level must be a mapping"]
-    problems = []
-    on = workflow.get("on")
-    if "pull_request" in triggers(workflow) or "pull_request_target" in triggers(workflow):
-        problems.append("on: a pull request must never publish the site")
-    push = on.get("push") if isinstance(on, Mapping) else None
-    branches = push.get("branches") if isinstance(push, Mapping) else None
-    if branches != [branch]:
-        problems.append(f"on.push.branches: publish only from [{branch}], found {branches!r}")
-
-    jobs = workflow.get("jobs")
-    if not isinstance(jobs, Mapping) or not jobs:
-        return [*problems, "jobs: no jobs to check"]
-    deployers = [name for name, job in jobs.items() if _uses(job, "actions/deploy-pages")]
-    if not deployers:
-        problems.append("jobs: no job deploys with actions/deploy-pages")
-    for name in deployers:
-        needs = jobs[name].get("needs")
-        needs = [needs] if isinstance(needs, str) else needs or []
-        if not any(_uses(jobs.get(need), "actions/upload-pages-artifact") for need in needs):
-            problems.append(f"jobs.{name}.needs: deploy only what a build job uploaded")
-    for name, job in jobs.items():
-        granted = job.get("permissions") if isinstance(job, Mapping) else None
-        if name not in deployers and isinstance(granted, Mapping) and (
-            granted.get("pages") == "write" or granted.get("id-token") == "write"
-        ):
-            problems.append(f"jobs.{name}.permissions: only the deploy job may publish")
-        if name in deployers and granted != DEPLOY_PERMISSIONS:
-            problems.append(f"jobs.{name}.permissions: expected exactly {DEPLOY_PERMISSIONS}")
-    if workflow.get("permissions") not in ({"contents": "read"}, {}):
-        problems.append("permissions: the workflow default should be contents: read")
-
-    concurrency = workflow.get("concurrency")
-    if not isinstance(concurrency, Mapping) or concurrency.get("cancel-in-progress") is not False:
-        problems.append("concurrency: one deployment at a time, never cancelled half way")
-    return problems
-# --8<-- [end:rules]
+APPLICATION = "handbook-api"
+DEPLOYMENT_GROUP = "production"
+ALARM = "handbook-api-errors"
+CANARY = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
 
 
-def _uses(job: Any, action: str) -> bool:
-    steps = job.get("steps") if isinstance(job, Mapping) else None
-    return any(
-        isinstance(step, Mapping) and str(step.get("uses", "")).startswith(action + "@")
-        for step in (steps if isinstance(steps, list) else ())
+# --8<-- [start:deployment]
+def continuous_deployment(declaration: Mapping[str, Any]) -> dict[str, Any]:
+    """The same pipeline with every manual approval removed: each passing change ships."""
+    pipeline = copy.deepcopy(dict(declaration))
+    for stage in pipeline["stages"]:
+        stage["actions"] = [action for action in stage["actions"]
+                            if action["actionTypeId"]["category"] != "Approval"]
+    pipeline["stages"] = [stage for stage in pipeline["stages"] if stage["actions"]]
+    return pipeline
+# --8<-- [end:deployment]
+
+
+# --8<-- [start:approve]
+def approve(pipeline: str, summary: str, approved: bool = True, client=None) -> str:
+    """Answer the approval the pipeline is waiting for; return the stage and action."""
+    import boto3
+
+    client = client or boto3.client("codepipeline")
+    for stage in client.get_pipeline_state(name=pipeline)["stageStates"]:
+        for action in stage.get("actionStates", []):
+            token = action.get("latestExecution", {}).get("token")
+            if token:
+                client.put_approval_result(
+                    pipelineName=pipeline, stageName=stage["stageName"],
+                    actionName=action["actionName"], token=token,
+                    result={"status": "Approved" if approved else "Rejected",
+                            "summary": summary})
+                return f"{stage['stageName']}/{action['actionName']}"
+    raise ValueError(f"pipeline {pipeline!r}: no approval is waiting")
+# --8<-- [end:approve]
+
+
+# --8<-- [start:rollback]
+def create_release_group(service_role_arn: str, client=None) -> dict[str, Any]:
+    """A Lambda deployment group: 10 % first, the rest 5 minutes later, undone on alarm."""
+    import boto3
+
+    client = client or boto3.client("codedeploy")
+    client.create_application(applicationName=APPLICATION, computePlatform="Lambda")
+    client.create_deployment_group(
+        applicationName=APPLICATION, deploymentGroupName=DEPLOYMENT_GROUP,
+        serviceRoleArn=service_role_arn, deploymentConfigName=CANARY,
+        deploymentStyle={"deploymentType": "BLUE_GREEN",
+                         "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+        alarmConfiguration={"enabled": True, "alarms": [{"name": ALARM}]},
+        autoRollbackConfiguration={"enabled": True, "events": [
+            "DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]},
     )
+    return client.get_deployment_group(applicationName=APPLICATION,
+                                       deploymentGroupName=DEPLOYMENT_GROUP)["deploymentGroupInfo"]
+# --8<-- [end:rollback]

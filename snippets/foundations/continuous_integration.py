@@ -1,104 +1,121 @@
-"""Read and check GitHub Actions workflows: the CI page's examples use our own.
+"""Continuous integration on AWS: start a CodeBuild build on every change, keep its results.
 
-The handbook's pull-request workflow is the example of continuous integration: it
-runs on every pull request and push, and it runs the same command a contributor
-runs locally. These functions load a workflow the way GitHub reads it and check
-it against the GitHub workflow schema that check-jsonschema ships (works offline).
+A GitHub, GitHub Enterprise Server, Bitbucket or GitLab repository reaches CodeBuild through a
+webhook; a CodeCommit repository announces each push as an EventBridge event, and a rule
+starts the build. CodeBuild then files the test results of each build in a report group.
+Every function that calls AWS takes its client, so the tests can hand it moto or a Stubber.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from jsonschema import Draft7Validator
-
-from cicd_check.safe_yaml import YamlError, load_yaml
-
-MAX_WORKFLOW_BYTES = 512 * 1024  # GitHub's limit for a workflow file is far lower in practice
-
-
-class WorkflowError(ValueError):
-    """A workflow file that cannot be read at all (not YAML, not a mapping, too big)."""
+PROJECT = "handbook-ci"
+REPOSITORY_ARN = "arn:aws:codecommit:us-east-1:123456789012:aws-cicd-handbook"
+PROJECT_ARN = "arn:aws:codebuild:us-east-1:123456789012:project/handbook-ci"
+PR_EVENTS = "PULL_REQUEST_CREATED, PULL_REQUEST_UPDATED, PULL_REQUEST_REOPENED"
+_BRANCH = re.compile(r"[\w./-]{1,255}", re.ASCII)
 
 
+def _branch(branch: Any) -> str:
+    if not isinstance(branch, str) or not _BRANCH.fullmatch(branch) or branch.startswith("-"):
+        raise ValueError(f"branch {branch!r}: must be a Git branch name such as 'main'")
+    return branch
 
 
-def load_workflow(source: str | Path) -> dict[str, Any]:
-    """Parse a workflow from YAML text or a file path; raise WorkflowError if unusable."""
-    if isinstance(source, Path):
-        try:
-            raw = source.read_bytes()
-        except OSError as error:
-            raise WorkflowError(f"{source}: cannot read the file ({error.strerror})") from None
-        if len(raw) > MAX_WORKFLOW_BYTES:
-            raise WorkflowError(f"{source}: larger than {MAX_WORKFLOW_BYTES} bytes")
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise WorkflowError(f"{source}: not UTF-8 text") from None
-    elif isinstance(source, str):
-        text = source
-    else:
-        raise WorkflowError(f"workflow: expected YAML text or a Path, got {type(source).__name__}")
-    try:
-        # GitHub reads YAML 1.2: only true/false are booleans, so `on:` stays a key.
-        document = load_yaml(text, flavor="yaml12", what="workflow")
-    except YamlError as error:
-        raise WorkflowError(str(error)) from None
-    if not isinstance(document, dict):
-        raise WorkflowError("workflow: the top level must be a mapping")
-    return document
+# --8<-- [start:webhook]
+def ci_filter_groups(branch: str = "main") -> list[list[dict[str, str]]]:
+    """Build every pull request into ``branch``, and every push to it."""
+    ref = f"^refs/heads/{re.escape(_branch(branch))}$"
+    return [
+        [{"type": "EVENT", "pattern": PR_EVENTS}, {"type": "BASE_REF", "pattern": ref}],
+        [{"type": "EVENT", "pattern": "PUSH"}, {"type": "HEAD_REF", "pattern": ref}],
+    ]
 
 
-@lru_cache(maxsize=1)
-def workflow_schema() -> dict[str, Any]:
-    """The GitHub workflow JSON Schema vendored by check-jsonschema (no network)."""
-    vendor = resources.files("check_jsonschema.builtin_schemas.vendor")
-    return json.loads(vendor.joinpath("github-workflows.json").read_text())
+def create_webhook(project: str = PROJECT, branch: str = "main", client=None) -> dict[str, Any]:
+    """Ask CodeBuild to build on the repository's own events (not for CodeCommit)."""
+    import boto3
+
+    client = client or boto3.client("codebuild")
+    response = client.create_webhook(projectName=project, buildType="BUILD",
+                                     filterGroups=ci_filter_groups(branch))
+    return response["webhook"]
+# --8<-- [end:webhook]
 
 
-# --8<-- [start:validate]
-def validate_workflow(source: str | Path | Mapping[str, Any]) -> list[str]:
-    """One readable problem per schema violation, naming the key path; [] when valid."""
-    try:
-        workflow = source if isinstance(source, Mapping) else load_workflow(source)
-    except WorkflowError as error:
-        return [str(error)]
-    validator = Draft7Validator(workflow_schema())
-    problems = []
-    for error in sorted(validator.iter_errors(workflow), key=lambda e: list(map(str, e.path))):
-        where = ".".join(str(part) for part in error.path) or "(top level)"
-        problems.append(f"{where}: {error.message}")
-    return problems
-# --8<-- [end:validate]
+# --8<-- [start:would-build]
+def would_build(filter_groups: Sequence[Sequence[Mapping[str, Any]]], event: str,
+                head_ref: str, base_ref: str = "") -> bool:
+    """AWS's rule: any group whose filters ALL match starts a build."""
+    values = {"EVENT": event, "HEAD_REF": head_ref, "BASE_REF": base_ref}
+
+    def matches(rule: Mapping[str, Any]) -> bool:
+        if rule["type"] == "EVENT":
+            found = event in [name.strip() for name in rule["pattern"].split(",")]
+        elif rule["type"] in values:
+            found = re.search(rule["pattern"], values[rule["type"]]) is not None
+        else:
+            raise ValueError(f"filter type {rule['type']!r}: this model knows EVENT and refs")
+        return found != bool(rule.get("excludeMatchedPattern", False))
+
+    return any(all(matches(rule) for rule in group) for group in filter_groups)
+# --8<-- [end:would-build]
 
 
-# --8<-- [start:summary]
-def triggers(workflow: Mapping[str, Any]) -> set[str]:
-    """The events that start a workflow, whichever of the three forms ``on`` uses."""
-    on = workflow.get("on")
-    if isinstance(on, str):
-        return {on}
-    if isinstance(on, list):
-        return {event for event in on if isinstance(event, str)}
-    if isinstance(on, Mapping):
-        return {str(event) for event in on}
-    return set()
+# --8<-- [start:rule]
+def push_pattern(repository_arn: str = REPOSITORY_ARN, branch: str = "main") -> dict[str, Any]:
+    """The EventBridge pattern for a push to one branch of one CodeCommit repository."""
+    return {
+        "source": ["aws.codecommit"],
+        "detail-type": ["CodeCommit Repository State Change"],
+        "resources": [repository_arn],
+        "detail": {"event": ["referenceCreated", "referenceUpdated"],
+                   "referenceType": ["branch"], "referenceName": [_branch(branch)]},
+    }
 
 
-def run_commands(workflow: Mapping[str, Any]) -> list[str]:
-    """Every shell command the workflow's jobs run, in order."""
-    commands = []
-    jobs = workflow.get("jobs")
-    for job in (jobs or {}).values() if isinstance(jobs, Mapping) else ():
-        steps = job.get("steps") if isinstance(job, Mapping) else None
-        for step in steps if isinstance(steps, list) else ():
-            if isinstance(step, Mapping) and isinstance(step.get("run"), str):
-                commands.append(step["run"].strip())
-    return commands
-# --8<-- [end:summary]
+def build_on_push(role_arn: str, repository_arn: str = REPOSITORY_ARN,
+                  project_arn: str = PROJECT_ARN, branch: str = "main", events=None) -> str:
+    """A rule that starts the CodeBuild project on every push; EventBridge assumes role_arn."""
+    import boto3
+
+    events = events or boto3.client("events")
+    name = f"build-on-push-to-{_branch(branch).replace('/', '-')}"
+    rule_arn = events.put_rule(Name=name, EventPattern=json.dumps(push_pattern(
+        repository_arn, branch)), State="ENABLED", Description="CI: build every push")["RuleArn"]
+    events.put_targets(Rule=name, Targets=[{"Id": "codebuild", "Arn": project_arn,
+                                            "RoleArn": role_arn}])
+    return rule_arn
+# --8<-- [end:rule]
+
+
+def start_build_role(project_arn: str = PROJECT_ARN) -> dict[str, dict[str, Any]]:
+    """The role EventBridge assumes: trusts events.amazonaws.com, may start this project."""
+    return {
+        "trust": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]},
+        "permissions": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "codebuild:StartBuild", "Resource": project_arn}]},
+    }
+
+
+# --8<-- [start:failures]
+def failed_tests(report_arn: str, client=None) -> list[str]:
+    """The names of the failed test cases in one test report, as CodeBuild stored them."""
+    import boto3
+
+    client = client or boto3.client("codebuild")
+    names: list[str] = []
+    request = {"reportArn": report_arn, "filter": {"status": "FAILED"}}
+    while True:
+        page = client.describe_test_cases(**request)
+        names += [f"{case['prefix']}.{case['name']}" for case in page["testCases"]]
+        if not page.get("nextToken"):
+            return names
+        request["nextToken"] = page["nextToken"]
+# --8<-- [end:failures]

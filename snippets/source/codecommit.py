@@ -1,4 +1,4 @@
-"""Connect Git to CodeCommit three ways, encrypt a repository, and share it across accounts.
+"""Connect Git to CodeCommit four ways, encrypt a repository, react to pushes, share it.
 
 Each way of authenticating ends up as a remote URL plus a little Git (or SSH)
 configuration; the functions below produce exactly that configuration and apply it to a
@@ -177,6 +177,7 @@ def reader_role_policy(repository_arn: str) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Action": list(READ_ACTIONS), "Resource": repository_arn,
     }]}
+# --8<-- [end:cross-account]
 
 
 def may_assume_policy(role_arn: str) -> dict[str, Any]:
@@ -215,5 +216,19 @@ def read_repository_as(role_arn: str, repository: str, session_name: str, sts=No
         aws_session_token=credentials["SessionToken"],
     )
     return codecommit.get_repository(repositoryName=repository)["repositoryMetadata"]
-# --8<-- [end:cross-account]
+
+
+# --8<-- [start:triggers]
+def notify_on_push(topic_arn: str, repository: str = REPOSITORY,
+                   branches: tuple[str, ...] = ("main",), client=None) -> str:
+    """One trigger: a message to the SNS topic for each push to, or creation of, a branch."""
+    import boto3
+
+    check_repository_name(repository)
+    client = client or boto3.client("codecommit")
+    response = client.put_repository_triggers(repositoryName=repository, triggers=[{
+        "name": "notify-on-push", "destinationArn": topic_arn, "branches": list(branches),
+        "events": ["updateReference", "createReference"]}])  # replaces every trigger
+    return response["configurationId"]
+# --8<-- [end:triggers]
 

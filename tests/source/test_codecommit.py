@@ -409,3 +409,34 @@ def test_apply_when_git_cannot_run(repo: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("PATH", "")
     with pytest.raises(ValueError, match="could not run"):
         cc.apply_git_setup(repo, cc.git_setup("ssh"))
+
+
+# --- triggers (moto has no PutRepositoryTriggers: a Stubber and the strict model check) --------
+
+
+def test_notify_on_push_replaces_the_triggers_with_one_for_main() -> None:
+    from botocore.stub import Stubber
+
+    client = boto3.client("codecommit")
+    topic = "arn:aws:sns:us-east-1:123456789012:handbook-pushes"
+    with Stubber(client) as stub:
+        stub.add_response("put_repository_triggers", {"configurationId": "6fa51cd8-EXAMPLE"}, {
+            "repositoryName": "aws-cicd-handbook", "triggers": [{
+                "name": "notify-on-push", "destinationArn": topic, "branches": ["main"],
+                "events": ["updateReference", "createReference"]}]})
+        assert cc.notify_on_push(topic, client=client) == "6fa51cd8-EXAMPLE"
+        stub.assert_no_pending_responses()
+
+
+def test_the_model_refuses_an_unknown_trigger_event() -> None:
+    from botocore.stub import Stubber
+
+    from tests.support.strict_model import StrictModelError
+
+    client = boto3.client("codecommit")
+    with Stubber(client), pytest.raises(StrictModelError, match="events"):
+        client.put_repository_triggers(repositoryName="r", triggers=[{
+            "name": "t", "destinationArn": "arn:aws:sns:us-east-1:123456789012:t",
+            "events": ["push"]}])
+    with pytest.raises(ValueError, match="repository"):
+        cc.notify_on_push("arn:aws:sns:us-east-1:123456789012:t", "bad name", client=client)
