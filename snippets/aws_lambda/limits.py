@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from cicd_check.quotas import QUOTA_LIST, QUOTAS, Quota, human_value, quota, quota_table_markdown
 
-__all__ = ["MODEL_DIFFERENCES", "QUOTAS", "QUOTA_LIST", "Quota", "human_value", "quota",
-           "quota_table_markdown"]
+__all__ = ["MODEL_DIFFERENCES", "QUOTAS", "QUOTA_LIST", "Quota", "human_value",
+           "model_table_markdown", "quota", "quota_table_markdown"]
 
 # What botocore's Lambda model allows is not what a standard function may use: since
 # Lambda Managed Instances (announced at re:Invent 2025) the API accepts larger values, which
@@ -22,7 +22,17 @@ MODEL_DIFFERENCES: dict[str, tuple[int, str, str]] = {
     "MemorySize": (32_768, "memory_max", "Lambda Managed Instances run larger functions"),
     "Timeout": (5_400, "timeout_max", "Managed Instances run up to 90 minutes for async "
                                       "and event source mapping invocations"),
-    "EphemeralStorage.Size": (32_768, "tmp_max", "the model's limit is shared with "
+    "EphemeralStorage.Size": (32_768, "tmp_max", "The model's limit is shared with "
                                                  "Managed Instances"),
 }
 # --8<-- [end:model-differences]
+
+
+def model_table_markdown() -> str:
+    """The page's table of MODEL_DIFFERENCES (a test proves the page holds exactly this)."""
+    lines = ["| Setting | The API model allows up to | A standard function's quota "
+             "| Why they differ |", "|---|---|---|---|"]
+    for member, (model_max, quota_key, why) in MODEL_DIFFERENCES.items():
+        limit = QUOTAS[quota_key]
+        lines.append(f"| `{member}` | {model_max:,} {limit.unit} | {human_value(limit)} | {why} |")
+    return "\n".join(lines)

@@ -20,8 +20,13 @@ import pytest
 from cicd_check import check_function_config
 from cicd_check.documents import load_document
 from cicd_check.function_config import template_findings
-from cicd_check.runtimes import runtime_table_markdown
-from snippets.aws_lambda.limits import MODEL_DIFFERENCES, quota, quota_table_markdown
+from cicd_check.runtimes import RUNTIMES, runtime_table_markdown
+from snippets.aws_lambda.limits import (
+    MODEL_DIFFERENCES,
+    model_table_markdown,
+    quota,
+    quota_table_markdown,
+)
 from tests.support.strict_model import StrictModelError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,6 +51,28 @@ def test_the_page_shows_exactly_the_generated_quota_table() -> None:
 def test_the_page_shows_exactly_the_runtime_data() -> None:
     rows = re.findall(r"^\| `([\w.]+)` \|", between("runtime-table"), re.M)
     assert rows and between("runtime-table") == runtime_table_markdown(rows)
+
+
+def test_the_page_shows_the_java_rows_aws_moved_in_2026() -> None:
+    rows = re.findall(r"^\| `([\w.]+)` \|", between("runtime-table"), re.M)
+    assert {"java8.al2", "java11", "java17", "python3.9", "python3.10"} <= set(rows)
+
+
+def test_runtime_dates_appear_only_in_the_generated_table() -> None:
+    """Dates are read from cicd_check/data/runtimes.json, never copied into the prose."""
+    text = PAGE.read_text()
+    outside = text.replace(between("runtime-table"), "").replace("Serverless-2016-10-31", "")
+    dates = {d for item in RUNTIMES.values()
+             for d in (item.deprecated, item.create_blocked, item.update_blocked) if d}
+    copied = [written for date in sorted(dates)
+              for written in (date.isoformat(), f"{date.day} {date:%B %Y}",
+                              f"{date:%B} {date.day}, {date.year}", f"{date.day} {date:%b %Y}")
+              if written in outside]
+    assert not copied, f"runtime dates copied into the prose: {copied}"
+
+
+def test_the_page_shows_exactly_the_generated_model_table() -> None:
+    assert between("model-table") == model_table_markdown()
 
 
 def test_model_maxima_are_above_the_quotas_for_managed_instances() -> None:
@@ -89,6 +116,24 @@ def test_the_strict_check_refuses_what_the_model_lets_through() -> None:
     with pytest.raises(StrictModelError, match="LF001"):
         client.create_function(**{**request, "FunctionName": "f" * 65, "MemorySize": 128,
                                   "Timeout": 3})
+
+
+def test_the_layers_example_has_one_layer_too_many(tmp_path: Path, capsys) -> None:
+    """The page's six-layer template (inline: a snippet file must pass cfn-lint)."""
+    from cicd_check.cli import main
+
+    text = re.search(r"```yaml\n(.*?)```", between("layers-example"), re.S).group(1)
+    (tmp_path / "template.yaml").write_text(text)
+    assert main(["--date", ON.isoformat(), str(tmp_path / "template.yaml")]) == 1
+    printed = capsys.readouterr().out.replace(f"{tmp_path}/", "")
+    shown = re.search(r"```console\n\$ cicd-check template.yaml\n(.*?)```", PAGE.read_text(),
+                      re.S).group(1)
+    assert printed.startswith(shown), f"the page shows the output:\n{printed}"
+    assert "LF009" in shown and ":16:7:" in shown
+    from cfnlint.api import ManualArgs, lint
+
+    linted = [m.rule.id for m in lint(text, config=ManualArgs(regions=["us-east-1"]))]
+    assert linted == ["E3032"], "cfn-lint agrees once SAM has merged the Globals"
 
 
 def test_shipped_template_is_clean_and_lints() -> None:
