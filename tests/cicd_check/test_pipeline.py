@@ -3,7 +3,8 @@
 ``tests/pipeline/aws_examples/get-pipeline-MyFirstPipeline.json`` is the output printed by the
 AWS CLI reference example for ``aws codepipeline get-pipeline``; ``data/pipeline/`` holds
 excerpts of real pipeline declarations and templates from AWS's public repositories (each
-names its source): the checker must accept what AWS accepts.
+names its source): the checker must accept what AWS accepts. botocore's model is tested in
+test_pipeline_model.py, templates read as declarations in test_pipeline_template.py.
 """
 
 from __future__ import annotations
@@ -24,20 +25,13 @@ from hypothesis import strategies as st
 from cicd_check import execution_plan, validate_pipeline
 from cicd_check.documents import load_document
 from cicd_check.findings import RULES, errors
-from cicd_check.pipeline import Step, check_text, pipeline_findings, template_findings
+from cicd_check.pipeline import Step, check_text, pipeline_findings
 from cicd_check.pipeline_model import (
-    UNKNOWN,
     actions_table,
-    bounds,
-    check_shape,
-    declaration_shape,
-    enum,
-    render,
-    unwrap,
 )
-from cicd_check.pipeline_template import camel, declaration, is_intrinsic
 from snippets.pipeline.codepipeline import HANDBOOK_PIPELINE
-from tests.support.fuzzing import FUZZ, JUNK
+from tests.cicd_check.support import PIPELINE_BAD_VALUES, ids, value_paths
+from tests.support.fuzzing import FUZZ
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -48,37 +42,6 @@ ON = dt.date(2026, 12, 1)
 
 def pipeline() -> dict[str, Any]:
     return copy.deepcopy(HANDBOOK_PIPELINE)
-
-
-def ids(findings: list[Any]) -> set[str]:
-    return {finding.id for finding in findings}
-
-
-# --- the model is botocore's ---------------------------------------------------------------
-
-
-def test_enums_and_ranges_come_from_botocore() -> None:
-    import botocore.session
-
-    model = botocore.session.get_session().get_service_model("codepipeline")
-    assert enum("ActionCategory") == tuple(model.shape_for("ActionCategory").enum)
-    assert "Compute" in enum("ActionCategory")
-    assert bounds("ActionRunOrder") == (1, 999)
-    assert bounds("ActionTimeout") == (5, 86_400)
-    assert bounds("PipelineName") == (1, 100)
-
-
-def test_the_provider_table_fits_the_model() -> None:
-    table = actions_table()
-    assert list(table["aws"]) == list(table["category_order"])
-    assert set(table["aws"]) == set(enum("ActionCategory"))
-    pattern = re.compile(declaration_shape().members["stages"].member.members["actions"]
-                         .member.members["actionTypeId"].members["provider"].metadata["pattern"])
-    for providers in table["aws"].values():
-        assert all(pattern.fullmatch(name) and len(name) <= 35 for name in providers)
-    assert list(table["aws"]["Compute"]) == ["Commands"], "Commands exists only in Compute"
-    assert "Commands" not in table["aws"]["Build"]
-    assert table["aws"]["Deploy"]["OpsWorks"]["retired"] == "2024-05-26"
 
 
 # --- AWS's own files ------------------------------------------------------------------------
@@ -399,132 +362,13 @@ def test_a_template_given_as_a_pipeline_is_read_as_a_template() -> None:
     assert [f.id for f in check_text(text + "\n  bad: [\n", file="t.yaml")] == ["CP001"]
 
 
-# --- templates -----------------------------------------------------------------------------------
-
-TEMPLATE = """\
-AWSTemplateFormatVersion: "2010-09-09"
-Conditions:
-  Prod: !Equals [!Ref AWS::AccountId, "123456789012"]
-Resources:
-  Bucket:
-    Type: AWS::S3::Bucket
-  Pipeline:
-    Type: AWS::CodePipeline::Pipeline
-    Properties:
-      Name: !Sub "${AWS::StackName}-pipeline"
-      RoleArn: !GetAtt Role.Arn
-      RestartExecutionOnUpdate: true
-      ArtifactStores:
-        - Region: us-east-1
-          ArtifactStore: {Type: S3, Location: !Ref Bucket}
-      Stages:
-        - Name: Source
-          Actions:
-            - Name: Source
-              ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: 1}
-              Configuration: {RepositoryName: app, BranchName: main, PollForSourceChanges: false}
-              OutputArtifacts: [{Name: SourceOutput}]
-        - Name: Build
-          Actions:
-            - Name: Build
-              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
-              Configuration: {ProjectName: !Ref Project, BatchEnabled: 1}
-              InputArtifacts: !If [Prod, [{Name: SourceOutput}], [{Name: SourceOutput}]]
-              OutputArtifacts: [{Name: !Sub "${AWS::StackName}Output"}]
-              RunOrder: !If [Prod, 1, 2]
-            - !If
-              - Prod
-              - Name: Approve
-                ActionTypeId: {Category: Approval, Owner: AWS, Provider: Manual, Version: "1"}
-              - !Ref AWS::NoValue
-        - !If [Prod, {Name: Deploy, Actions: []}, !Ref AWS::NoValue]
-"""
-
-
-def template(text: str = TEMPLATE) -> Any:
-    return load_document(text, flavor="cloudformation", what="template.yaml")
-
-
-def test_intrinsic_functions_are_unknown_never_errors() -> None:
-    assert template_findings(template()) == []
-
-
-def test_template_findings_name_the_template_path_and_line() -> None:
-    text = TEMPLATE.replace("Provider: CodeBuild", "Provider: CodeBiuld")
-    (finding,) = template_findings(template(text))
-    assert finding.id == "CP013" and "did you mean 'CodeBuild'?" in finding
-    assert finding.field == ("Resources.Pipeline.Properties.Stages[1].Actions[0].ActionTypeId"
-                             ".Provider")
-    assert "Provider: CodeBiuld" in text.splitlines()[finding.line - 1]
-
-
-def test_template_rules_that_need_unknown_values_stay_silent() -> None:
-    text = TEMPLATE.replace("[{Name: SourceOutput}], [{Name: SourceOutput}]", "[], []")
-    assert template_findings(template(text)) == []  # the !If list could hold anything
-    text = TEMPLATE.replace("InputArtifacts: !If [Prod, [{Name: SourceOutput}], "
-                            "[{Name: SourceOutput}]]", "InputArtifacts: [{Name: Nowhere}]")
-    assert template_findings(template(text)) == [], "an !If action hides what is produced"
-
-
-def test_template_schema_problems_are_left_to_cfn_lint() -> None:
-    text = TEMPLATE.replace("RunOrder: !If [Prod, 1, 2]", "RunOrdr: 1\n              RunOrder: 0")
-    assert ids(template_findings(template(text))) == {"CP006"}, "value constraints only"
-
-
-@pytest.mark.parametrize("properties", [None, [], "x", {"Ref": "P"}, {"Stages": {"Ref": "S"}},
-                                        {"ArtifactStores": [{"Ref": "x"}]},
-                                        {"ArtifactStores": [{"Region": {"Ref": "R"}}]},
-                                        {"Stages": [{"Fn::If": ["C", {}, []]}]}])
-def test_odd_template_properties_never_crash(properties: Any) -> None:
-    document = template("Resources:\n  P:\n    Type: AWS::CodePipeline::Pipeline\n")
-    document.data["Resources"]["P"]["Properties"] = properties
-    assert isinstance(template_findings(document), list)
-    document.data["Resources"] = {"P": "x", "Q": {"Type": "AWS::S3::Bucket"}}
-    assert template_findings(document) == []
-
-
-def test_conversion_helpers() -> None:
-    assert camel("ActionTypeId") == "actionTypeId" and camel(3) == 3
-    assert is_intrinsic({"Fn::GetAtt": ["A", "B"]}) and not is_intrinsic({"Ref": 1, "x": 2})
-    body, paths = declaration({"Stages": [{"Actions": [{"Configuration": {
-        "Big": int("9" * 50), "On": True, "Key": {"Ref": "K"}}}]}]}, ("P",))
-    config = body["stages"][0]["actions"][0]["configuration"]
-    assert config == {"Big": "9" * 50, "On": "true", "Key": UNKNOWN}
-    assert paths[("stages", 0, "actions", 0, "configuration", "On")] == (
-        "P", "Stages", 0, "Actions", 0, "Configuration", "On")
-    assert repr(UNKNOWN) == "<unknown until deploy>" and unwrap(3) == 3
-
-
-def test_render_survives_huge_numbers() -> None:
-    import sys
-
-    digits = sys.get_int_max_str_digits()
-    assert render(10 ** (digits + 10)) == "<a very long number>"
-    assert list(check_shape(True, declaration_shape().members["version"])) != []
-
-
 # --- fuzzing: well-formed pipelines with one bad value inside -----------------------------------
 
-
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
-
-
-ALL_PATHS = _paths(HANDBOOK_PIPELINE)
-BAD_VALUES = (JUNK | st.sampled_from(["", "x" * 200, "CodeBuild", "Compute", "V1", 0, 10**30,
-                                      {"Ref": "X"}, {"Fn::If": ["C", [1], {"a": "b"}]}])
-              | st.text(alphabet=st.characters(codec="utf-8"), max_size=30))
+ALL_PATHS = value_paths(HANDBOOK_PIPELINE)
 
 
 @FUZZ
-@given(path=st.sampled_from(ALL_PATHS), bad=BAD_VALUES, wrap=st.booleans())
+@given(path=st.sampled_from(ALL_PATHS), bad=PIPELINE_BAD_VALUES, wrap=st.booleans())
 def test_fuzz_one_bad_value_in_a_good_pipeline(path: tuple[Any, ...], bad: Any,
                                                wrap: bool) -> None:
     declaration_ = pipeline()
@@ -547,22 +391,3 @@ def test_fuzz_one_bad_value_in_a_good_pipeline(path: tuple[Any, ...], bad: Any,
     assert isinstance(check_text(text, file="pipeline.json"), list)
 
 
-TEMPLATE_PATHS = _paths(template().data["Resources"]["Pipeline"]["Properties"])
-INTRINSIC = st.sampled_from([{"Ref": "P"}, {"Fn::Sub": "${AWS::StackName}"},
-                             {"Fn::GetAtt": ["R", "Arn"]}, {"Fn::If": ["C", [1, 2], {"k": "v"}]},
-                             {"Fn::If": ["C", {"Name": "x"}, {"Ref": "AWS::NoValue"}]},
-                             {"Fn::Join": ["", [{"Ref": "A"}, "-b"]]}])
-
-
-@FUZZ
-@given(path=st.sampled_from(TEMPLATE_PATHS), bad=INTRINSIC | BAD_VALUES)
-def test_fuzz_templates_with_intrinsics_and_bad_values(path: tuple[Any, ...], bad: Any) -> None:
-    document = template()
-    target: Any = document.data["Resources"]["Pipeline"]["Properties"]
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = bad
-    found = template_findings(document)
-    assert all(isinstance(f, str) and f.field.startswith("Resources.Pipeline") for f in found)
-    if isinstance(bad, dict) and len(bad) == 1 and next(iter(bad)).startswith(("Ref", "Fn::")):
-        assert found == [], f"an intrinsic function is never an error: {found}"
