@@ -16,7 +16,9 @@ import importlib.util
 import io
 import os
 import re
+import sys
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +33,6 @@ RECURSION_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/invocation-recurs
 HANDLER_FILE = Path(__file__).with_name("best_practices_handler.py")
 
 
-# --8<-- [start:settings]
 @dataclass(frozen=True)
 class Settings:
     """What the function needs to know, read once from its environment variables."""
@@ -62,7 +63,6 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if problems:
         raise ValueError("; ".join(problems))
     return Settings(table_name=table, secret_id=secret, log_level=level)  # type: ignore[arg-type]
-# --8<-- [end:settings]
 
 
 # --8<-- [start:secrets]
@@ -82,7 +82,6 @@ def read_secret(secret_id: str, *, ssm: Any = None, secretsmanager: Any = None) 
 # --8<-- [end:secrets]
 
 
-# --8<-- [start:idempotency]
 class DuplicateEvent(Exception):
     """The event was already handled; doing the work again would repeat its effect."""
 
@@ -100,6 +99,7 @@ def validate_order(event: Any) -> tuple[str, int]:
     return order_id, amount
 
 
+# --8<-- [start:record]
 def record_once(table_name: str, order_id: str, amount: int, *, client: Any = None) -> None:
     """Store the order unless it is already there; raise :class:`DuplicateEvent` if it is.
 
@@ -124,10 +124,9 @@ def record_once(table_name: str, order_id: str, amount: int, *, client: Any = No
         UpdateExpression="ADD revenue :amount",
         ExpressionAttributeValues={":amount": {"N": str(amount)}},
     )
-# --8<-- [end:idempotency]
+# --8<-- [end:record]
 
 
-# --8<-- [start:environment]
 @contextmanager
 def _environment(variables: Mapping[str, str]) -> Iterator[None]:
     saved = dict(os.environ)
@@ -156,44 +155,89 @@ def new_execution_environment(variables: Mapping[str, str]) -> ModuleType:
     with _environment(variables):
         spec.loader.exec_module(module)
     return module
-# --8<-- [end:environment]
 
 
-# --8<-- [start:package]
 NOT_NEEDED_AT_RUN_TIME = (
-    (re.compile(r"(^|/)__pycache__/|\.py[co]$"), "compiled caches (Lambda compiles on import)"),
+    (re.compile(r"(^|/)__pycache__/|\.py[co]$"), "compiled files Python may ignore"),
     (re.compile(r"(^|/)(tests?|testing)/"), "tests"),
     (re.compile(r"(^|/)\.(git|github|venv|tox|pytest_cache|mypy_cache)/"), "tool folders"),
     (re.compile(r"(^|/)(docs?|examples?)/"), "documentation and examples"),
     (re.compile(r"\.(md|rst)$|(^|/)(LICENSE|README|CHANGELOG)[^/]*$"), "text files"),
 )
+PYTHON_RUNTIME = re.compile(r"python3\.(\d{1,2})")
+CACHED = re.compile(
+    r"(?:(?P<folder>.+)/)?__pycache__/(?P<module>[^/.]+)\.(?P<tag>cpython-3\d+)\.pyc")
+HASH_BASED, CHECK_SOURCE = 0b01, 0b10  # the .pyc header's flags word (PEP 552)
 
 
-def package_bloat(zip_bytes: Any) -> list[str]:
-    """Files in a .zip package that never run, grouped by kind; ``[]`` when it is lean."""
+def _cache_is_used(archive: zipfile.ZipFile, info: zipfile.ZipInfo, names: set[str],
+                   tag: str | None) -> bool:
+    """Whether the runtime's Python would load this ``__pycache__`` file from ``/var/task``.
+
+    Only a hash-based ``.pyc`` for the runtime's Python, beside its source, qualifies: a
+    timestamp-based one records the source's mtime, which a zip keeps only to 2 seconds.
+    A checked-hash file is also verified against its source when this Python is the
+    runtime's (the hash key is the interpreter's magic number).
+    """
+    match = CACHED.fullmatch(info.filename)
+    if tag is None or match is None or match["tag"] != tag:
+        return False
+    folder = f"{match['folder']}/" if match["folder"] else ""
+    source = f"{folder}{match['module']}.py"
+    if source not in names:
+        return False  # Python ignores a __pycache__ file whose source is missing
+    try:
+        with archive.open(info) as cached:
+            header = cached.read(16)
+        flags = int.from_bytes(header[4:8], "little") if len(header) == 16 else 0
+        if not flags & HASH_BASED:
+            return False
+        if tag == sys.implementation.cache_tag:
+            if header[:4] != importlib.util.MAGIC_NUMBER:
+                return False
+            if flags & CHECK_SOURCE:
+                return header[8:16] == importlib.util.source_hash(archive.read(source))
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError,
+            NotImplementedError, ValueError):
+        return False
+    return True
+
+
+def package_bloat(zip_bytes: Any, *, runtime: str | None = None) -> list[str]:
+    """Files in a .zip package that never run, grouped by kind; ``[]`` when it is lean.
+
+    Give the function's ``runtime`` (``"python3.13"``) to keep the hash-based ``.pyc``
+    files its Python would use; without it every compiled file is reported.
+    """
     if not isinstance(zip_bytes, bytes | bytearray):
         return [f"package: must be the bytes of a .zip file, got {type(zip_bytes).__name__}"]
+    tag = None
+    if runtime is not None:
+        version = PYTHON_RUNTIME.fullmatch(runtime) if isinstance(runtime, str) else None
+        if version is None:
+            return [f"runtime: {str(runtime)[:40]!r} is not a Python runtime such as "
+                    "'python3.13'"]
+        tag = f"cpython-3{version[1]}"
+    found: dict[str, list[int]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
             infos = archive.infolist()
+            names = {info.filename for info in infos}
+            for info in infos:
+                if info.is_dir() or _cache_is_used(archive, info, names, tag):
+                    continue
+                for pattern, kind in NOT_NEEDED_AT_RUN_TIME:
+                    if pattern.search(info.filename):
+                        found.setdefault(kind, []).append(info.file_size)
+                        break
     except (zipfile.BadZipFile, ValueError, EOFError, OSError):
         return ["package: not a readable .zip file"]
-    found: dict[str, list[int]] = {}
-    for info in infos:
-        if info.is_dir():
-            continue
-        for pattern, kind in NOT_NEEDED_AT_RUN_TIME:
-            if pattern.search(info.filename):
-                found.setdefault(kind, []).append(info.file_size)
-                break
     return [
-        f"{kind}: {len(sizes)} file(s), {sum(sizes):,} bytes unzipped that never run"
+        f"{kind}: {len(sizes)} file(s), {sum(sizes):,} bytes unzipped, not needed at run time"
         for kind, sizes in found.items()
     ]
-# --8<-- [end:package]
 
 
-# --8<-- [start:recursion]
 LOOP_SERVICES = frozenset({"lambda", "sqs", "sns", "s3"})  # what loop detection follows
 LOOP_THRESHOLD = 16  # "about 16" invocations of the same event chain, per the Lambda docs
 RECURSIVE_LOOP = ("Terminate", "Allow")
@@ -225,16 +269,16 @@ def set_recursion_config(
     client = client or boto3.client("lambda")
     request = recursion_config_request(function_name, recursive_loop)
     return client.put_function_recursion_config(**request)["RecursiveLoop"]
-# --8<-- [end:recursion]
 
 
-# --8<-- [start:loop-guard]
+# --8<-- [start:guard]
 OUTPUT_PREFIX = "thumbnails/"
 
 
 def should_process(s3_key: str) -> bool:
     """The function's own guard: never handle the objects it writes itself."""
     return isinstance(s3_key, str) and bool(s3_key) and not s3_key.startswith(OUTPUT_PREFIX)
+# --8<-- [end:guard]
 
 
 def simulate_s3_loop(*, recursive_loop: str = "Terminate", guard: bool = False,
@@ -257,4 +301,3 @@ def simulate_s3_loop(*, recursive_loop: str = "Terminate", guard: bool = False,
             break  # the function ignores its own output: the chain ends here
         key = OUTPUT_PREFIX + key.rsplit("/", 1)[-1] if guard else f"uploads/{runs}.jpg"
     return runs
-# --8<-- [end:loop-guard]

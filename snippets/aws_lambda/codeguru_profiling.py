@@ -25,19 +25,19 @@ LAMBDA_PAGE = "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-code-prof
 PYTHON_PAGE = "https://docs.aws.amazon.com/codeguru/latest/profiler-ug/python-lambda-layers.html"
 JAVA_PAGE = "https://docs.aws.amazon.com/codeguru/latest/profiler-ug/lambda-simple.html"
 
-# --8<-- [start:constants]
 PROFILER_LAYER_ACCOUNT = "157417159150"  # the account that publishes the agent layers
+# Layer names only: AWS's own pages give different versions (the Java page says 11 in one
+# copy and 12 in another), so the caller passes the version AWS's page gives today.
 LAYERS = {
-    "python": ("AWSCodeGuruProfilerPythonAgentLambdaLayer", 11),
-    "java": ("AWSCodeGuruProfilerJavaAgentLayer", 12),
+    "python": "AWSCodeGuruProfilerPythonAgentLambdaLayer",
+    "java": "AWSCodeGuruProfilerJavaAgentLayer",
 }
+LAYER_PAGES = {"python": PYTHON_PAGE, "java": JAVA_PAGE}
 AGENT_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonCodeGuruProfilerAgentAccess"
 # The runtimes the Lambda console integration supports, x86_64 only.
 CONSOLE_RUNTIMES = ("python3.8", "python3.9", "java8.al2", "java11", "java17")
-# --8<-- [end:constants]
 
-# --8<-- [start:status]
-CHECKED = "2026-11-26"
+CHECKED = "2026-12-01"
 CODEGURU_STATUS = (
     ("CodeGuru Profiler", "No end of support announced",
      "https://docs.aws.amazon.com/codeguru/latest/profiler-ug/what-is-codeguru-profiler.html"),
@@ -47,7 +47,6 @@ CODEGURU_STATUS = (
     ("CodeGuru Security", "Discontinued on 20 November 2025",
      "https://docs.aws.amazon.com/codeguru/latest/security-ug/end-of-support.html"),
 )
-# --8<-- [end:status]
 
 FUNCTION_NAME = re.compile(r"[a-zA-Z0-9-_]{1,64}")
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
@@ -61,13 +60,15 @@ def profiling_group_name(function_name: str) -> str:
     return f"aws-lambda-{function_name}"
 
 
-def layer_arn(runtime: str, region: str) -> str:
-    """The profiler layer for a runtime family in a Region."""
+def layer_arn(runtime: str, region: str, version: int) -> str:
+    """The profiler layer for a runtime family in a Region, at the version AWS's page gives."""
     if not isinstance(region, str) or not REGION.fullmatch(region):
         raise ValueError(f"region: {str(region)[:30]!r} is not an AWS Region code")
     family = "python" if str(runtime).startswith("python") else "java"
-    name, version = LAYERS[family]
-    return f"arn:aws:lambda:{region}:{PROFILER_LAYER_ACCOUNT}:layer:{name}:{version}"
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"layer_version: a layer version number from {LAYER_PAGES[family]}, "
+                         f"got {str(version)[:20]!r}")
+    return f"arn:aws:lambda:{region}:{PROFILER_LAYER_ACCOUNT}:layer:{LAYERS[family]}:{version}"
 
 
 def console_runtime_status(on: dt.date) -> dict[str, str]:
@@ -95,7 +96,6 @@ def _layers_and_variables(config: Mapping[str, Any]) -> tuple[list[str], dict[st
     return arns, dict(variables)
 
 
-# --8<-- [start:changes]
 @dataclass(frozen=True)
 class ProfilingChanges:
     """Everything turning profiling on sends to AWS, ready to pass to boto3."""
@@ -105,7 +105,8 @@ class ProfilingChanges:
     attach_role_policy: dict[str, Any]
 
 
-def profiling_changes(config: Mapping[str, Any], region: str) -> ProfilingChanges:
+def profiling_changes(config: Mapping[str, Any], region: str, *,
+                      layer_version: int) -> ProfilingChanges:
     """The requests that turn profiling on for a function, given its current configuration.
 
     ``config`` is what ``get_function_configuration`` returns. Layers and environment
@@ -136,7 +137,7 @@ def profiling_changes(config: Mapping[str, Any], region: str) -> ProfilingChange
             "AWS_CODEGURU_PROFILER_GROUP_NAME": group,
             "AWS_CODEGURU_PROFILER_TARGET_REGION": region,
         })
-    new_layer = layer_arn(runtime, region)
+    new_layer = layer_arn(runtime, region, layer_version)
     update = {
         "FunctionName": name,
         "Layers": [*[arn for arn in layers if arn != new_layer], new_layer],
@@ -156,21 +157,21 @@ def profiling_changes(config: Mapping[str, Any], region: str) -> ProfilingChange
         update_function_configuration=update,
         attach_role_policy={"RoleName": role.rsplit("/", 1)[-1], "PolicyArn": AGENT_POLICY_ARN},
     )
-# --8<-- [end:changes]
 
 
 # --8<-- [start:enable]
 def enable_profiling(
-    function_name: str, *, lambda_client: Any = None, iam_client: Any = None,
-    profiler_client: Any = None,
+    function_name: str, *, layer_version: int, lambda_client: Any = None,
+    iam_client: Any = None, profiler_client: Any = None,
 ) -> ProfilingChanges:
-    """Do what the console switch does, with the SDK."""
+    """Do what the console switch does, with the SDK (``layer_version``: from AWS's page)."""
     profiling_group_name(function_name)  # a clear ValueError for a malformed name
     lambda_client = lambda_client or boto3.client("lambda")
     iam_client = iam_client or boto3.client("iam")
     profiler_client = profiler_client or boto3.client("codeguruprofiler")
     config = lambda_client.get_function_configuration(FunctionName=function_name)
-    changes = profiling_changes(config, lambda_client.meta.region_name)
+    changes = profiling_changes(config, lambda_client.meta.region_name,
+                                layer_version=layer_version)
     profiler_client.create_profiling_group(**changes.create_profiling_group)
     lambda_client.update_function_configuration(**changes.update_function_configuration)
     iam_client.attach_role_policy(**changes.attach_role_policy)
@@ -178,7 +179,6 @@ def enable_profiling(
 # --8<-- [end:enable]
 
 
-# --8<-- [start:disable]
 def disable_profiling_request(config: Mapping[str, Any]) -> dict[str, Any]:
     """The update that takes the profiler's layer and variables off again.
 
@@ -195,9 +195,8 @@ def disable_profiling_request(config: Mapping[str, Any]) -> dict[str, Any]:
     }
     return {
         "FunctionName": config["FunctionName"],
-        "Layers": [arn for arn in layers
-                   if arn.split(":")[-2:-1] not in ([name] for name, _ in LAYERS.values())],
+        "Layers": [arn for arn in layers if arn.split(":")[-2:-1] not in
+                   ([name] for name in LAYERS.values())],
         "Environment": {"Variables": variables},
     }
-# --8<-- [end:disable]
 

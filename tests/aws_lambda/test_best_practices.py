@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
+import py_compile
+import sys
 import zipfile
+from pathlib import Path
 
 import boto3
 import pytest
@@ -186,12 +190,100 @@ def test_package_bloat() -> None:
                     "__pycache__/app.cpython-313.pyc": "c" * 50, "lib/mod.pyc": "c",
                     "README.md": "r", "docs/index.html": "d", ".git/HEAD": "h"})
     assert bp.package_bloat(fat) == [
-        "tests: 1 file(s), 100 bytes unzipped that never run",
-        "compiled caches (Lambda compiles on import): 2 file(s), 51 bytes unzipped that never run",
-        "text files: 1 file(s), 1 bytes unzipped that never run",
-        "documentation and examples: 1 file(s), 1 bytes unzipped that never run",
-        "tool folders: 1 file(s), 1 bytes unzipped that never run",
+        "tests: 1 file(s), 100 bytes unzipped, not needed at run time",
+        "compiled files Python may ignore: 2 file(s), 51 bytes unzipped, not needed at run time",
+        "text files: 1 file(s), 1 bytes unzipped, not needed at run time",
+        "documentation and examples: 1 file(s), 1 bytes unzipped, not needed at run time",
+        "tool folders: 1 file(s), 1 bytes unzipped, not needed at run time",
     ]
+
+
+THIS_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
+THIS_TAG = sys.implementation.cache_tag
+SOURCE = "def handler(event, context):\n    return 'ok'\n"
+
+
+def compiled(tmp_path: Path, mode: str, source: str = SOURCE) -> bytes:
+    """A real .pyc of ``source``, built by this Python in the given invalidation mode."""
+    path = tmp_path / f"app-{mode}.py"
+    path.write_text(source)
+    out = tmp_path / f"app-{mode}.pyc"
+    py_compile.compile(str(path), cfile=str(out),
+                       invalidation_mode=py_compile.PycInvalidationMode[mode], doraise=True)
+    return out.read_bytes()
+
+
+def cache_zip(pyc: bytes, *, name: str = f"__pycache__/app.{THIS_TAG}.pyc",
+              source: str | None = SOURCE, folder: str = "") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        if source is not None:
+            archive.writestr(f"{folder}app.py", source)
+        archive.writestr(folder + name, pyc)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("mode", ["CHECKED_HASH", "UNCHECKED_HASH"])
+def test_a_hash_based_pyc_for_the_runtime_is_kept(tmp_path: Path, mode: str) -> None:
+    pyc = compiled(tmp_path, mode)
+    assert bp.package_bloat(cache_zip(pyc), runtime=THIS_RUNTIME) == []
+    assert bp.package_bloat(cache_zip(pyc, folder="lib/"), runtime=THIS_RUNTIME) == []
+    # Python itself agrees: the flags word says hash-based, and the hash is the source's.
+    flags = int.from_bytes(pyc[4:8], "little")
+    assert flags & 0b01 and pyc[8:16] == importlib.util.source_hash(SOURCE.encode())
+
+
+def test_a_pyc_that_would_not_be_used_is_reported(tmp_path: Path) -> None:
+    hashed = compiled(tmp_path, "CHECKED_HASH")
+    unchecked = compiled(tmp_path, "UNCHECKED_HASH")
+    stamped = compiled(tmp_path, "TIMESTAMP")
+    other = "python3.9" if THIS_RUNTIME != "python3.9" else "python3.10"
+    not_used = [
+        cache_zip(stamped),  # timestamp-based: the zip keeps mtimes to 2 seconds only
+        cache_zip(hashed, source=None),  # no source: Python does not look at the cache
+        cache_zip(hashed, source=SOURCE + "# edited\n"),  # checked, and out of date
+        cache_zip(b"\x00" * 4 + hashed[4:]),  # another magic number under this tag
+        cache_zip(hashed[:10]),  # a truncated header
+        cache_zip(hashed, name=f"__pycache__/app.{THIS_TAG}.opt-1.pyc"),  # python -O only
+        cache_zip(hashed, name="app.pyc"),  # not a __pycache__ file
+    ]
+    for package in not_used:
+        assert bp.package_bloat(package, runtime=THIS_RUNTIME) == [
+            f"compiled files Python may ignore: 1 file(s), {_cached_size(package)} bytes "
+            "unzipped, not needed at run time"]
+    # An unchecked-hash file is used even when the source changed: Python does not look.
+    assert bp.package_bloat(cache_zip(unchecked, source=SOURCE + "#\n"),
+                            runtime=THIS_RUNTIME) == []
+    # Built for another Python: its tag is not the runtime's, whatever the header says.
+    assert bp.package_bloat(cache_zip(hashed), runtime=other) != []
+    tagged = cache_zip(hashed, name=f"__pycache__/app.cpython-3{other[8:]}.pyc")
+    assert bp.package_bloat(tagged, runtime=other) == [], "hash-based, for that Python"
+    assert bp.package_bloat(cache_zip(hashed)) != [], "without a runtime, nothing is known"
+
+
+def _cached_size(package: bytes) -> int:
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        return sum(i.file_size for i in archive.infolist() if not i.filename.endswith(".py"))
+
+
+def test_a_cache_that_cannot_be_read_is_reported(tmp_path: Path) -> None:
+    package = bytearray(cache_zip(compiled(tmp_path, "CHECKED_HASH")))
+    with zipfile.ZipFile(io.BytesIO(bytes(package))) as archive:
+        info = archive.getinfo(f"__pycache__/app.{THIS_TAG}.pyc")
+    data_start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    package[data_start:data_start + 4] = b"\xff\xff\xff\xff"  # corrupt the deflate stream
+    result = bp.package_bloat(bytes(package), runtime=THIS_RUNTIME)
+    assert result and result[0].startswith("compiled files Python may ignore")
+
+
+@pytest.mark.parametrize("runtime", ["python3", "nodejs22.x", "3.13", "", 313, None])
+def test_package_bloat_runtime_must_be_a_python_runtime(runtime: object) -> None:
+    result = bp.package_bloat(make_zip({"app.py": "x"}), runtime=runtime)  # type: ignore[arg-type]
+    if runtime is None:
+        assert result == []
+    else:
+        assert result == [f"runtime: {str(runtime)[:40]!r} is not a Python runtime such as "
+                          "'python3.13'"]
 
 
 def test_package_bloat_bad_input() -> None:
@@ -277,6 +369,21 @@ def test_fuzz_validate_order(event: object) -> None:
 def test_fuzz_package_bloat(data: object) -> None:
     problems = bp.package_bloat(data)
     assert isinstance(problems, list) and all(isinstance(p, str) for p in problems)
+
+
+@FUZZ
+@given(header=st.binary(max_size=40), source=st.booleans(),
+       runtime=st.sampled_from([THIS_RUNTIME, "python3.13", "python3.9"]),
+       folder=st.sampled_from(["", "lib/", "a/b/"]))
+def test_fuzz_package_bloat_with_any_pyc_header(header: bytes, source: bool, runtime: str,
+                                                folder: str) -> None:
+    """A well-formed package whose cached file has any header: a finding, never a crash."""
+    package = cache_zip(header, source=SOURCE if source else None, folder=folder)
+    problems = bp.package_bloat(package, runtime=runtime)
+    assert problems in ([], [f"compiled files Python may ignore: 1 file(s), {len(header)} "
+                             "bytes unzipped, not needed at run time"])
+    if not source or len(header) < 16:
+        assert problems, "no source or no full header: Python would not use it"
 
 
 @FUZZ
