@@ -59,6 +59,45 @@ def domain_checks() -> list[Callable[..., list[Finding]]]:
     return [importlib.import_module(name).template_findings for name in DOMAIN_MODULES]
 
 
+TEMPLATE_QUOTAS = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html"
+)
+# The sections a template may have (template anatomy) and CloudFormation's quotas on them.
+SECTIONS = ("AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules",
+            "Mappings", "Conditions", "Transform", "Resources", "Outputs", "Hooks")
+SECTION_QUOTAS = {"Resources": 500, "Parameters": 200, "Outputs": 200, "Mappings": 200}
+OUT_OF_BOUNDS = rule(
+    "CF005", "template-out-of-bounds", ERROR,
+    "The template has sections CloudFormation does not know, or more resources, parameters, "
+    "outputs or mappings than its quotas allow: CloudFormation refuses it.",
+    fix="keep to the template's sections, and split a template past a quota into nested "
+    "stacks",
+    source=TEMPLATE_QUOTAS, page="template",
+)
+
+
+def _out_of_bounds(document: Document) -> list[Finding]:
+    """What CloudFormation refuses before reading any resource; cfn-lint is not run on it
+    (its matches are de-duplicated in quadratic time: 20,000 of them take minutes)."""
+    data = document.data
+    unknown = [str(key) for key in data if key not in SECTIONS]
+    found = []
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5
+                                          else "")
+        found.append(OUT_OF_BOUNDS.at(
+            unknown[0], f"not a template section ({shown}); CloudFormation says \"Template "
+            f"format error: Invalid template property or properties [{unknown[0]}]\"",
+            line=document.line((unknown[0],))))
+    for section, quota in SECTION_QUOTAS.items():
+        value = data.get(section)
+        if isinstance(value, Mapping) and len(value) > quota:
+            found.append(OUT_OF_BOUNDS.at(
+                section, f"{len(value):,} entries, more than CloudFormation's quota of {quota}",
+                line=document.line((section,))))
+    return found
+
+
 def check_text(text: str, *, file: str = "<text>", on: dt.date | None = None
                ) -> list[Finding]:
     """Every finding in a CloudFormation or SAM template (errors and warnings)."""
@@ -70,6 +109,9 @@ def check(text: str, *, on: dt.date | None = None, lint: bool = True) -> list[Fi
     document = _load(text)
     if isinstance(document, Finding):
         return [document]
+    bounds = _out_of_bounds(document)
+    if bounds:
+        return duplicate_findings(document, DUPLICATE) + bounds
     found = duplicate_findings(document, DUPLICATE)
     own = _own(document, on)
     found += own

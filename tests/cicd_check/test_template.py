@@ -170,3 +170,13 @@ def test_an_informational_hint_cfn_lint_reports_as_an_error_is_a_warning() -> No
     assert not hint.is_error
     assert finding(hint, field="Resources", line=3).rule is CFN_LINT_WARNING
     assert LintMatch("E3703", "'x' is not one of ['a']", (), 1, 1).is_error
+
+
+def test_a_template_past_cloudformations_quotas_is_refused_quickly() -> None:
+    resources = "".join(f"  Q{i}:\n    Type: AWS::SQS::Queue\n" for i in range(501))
+    found = tpl.check_text("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n" + resources)
+    assert [(f.id, f.field) for f in found] == [("CF005", "Resources")]
+    assert "501 entries, more than CloudFormation's quota of 500" in found[0]
+    many = "\n".join(f"k{i}: {i}" for i in range(20_000))
+    [unknown] = tpl.check_text(many)
+    assert unknown.id == "CF005" and "k0, k1, k2, k3, k4 and 19995 more" in unknown
