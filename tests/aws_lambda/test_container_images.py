@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from pathlib import Path
 
 import boto3
@@ -59,6 +60,23 @@ def test_the_page_dockerfile_goes_from_stable_to_frequently_changing() -> None:
     assert text.index("dnf install") < text.index("COPY requirements.txt")
     assert text.index("pip install") < text.index("COPY app/"), "code is copied last"
     assert lines[-1] == "CMD"
+
+
+def test_the_page_shows_what_cicd_check_prints_for_the_first_attempt(tmp_path, capsys) -> None:
+    """The page's console lines are cicd-check's own, cut short at a '…'."""
+    from cicd_check.cli import main
+
+    text = PAGE.read_text()
+    block = re.search(r"<!-- first-attempt:start -->\n```dockerfile\n(.*?)```", text, re.S)
+    (tmp_path / "Dockerfile").write_text(block.group(1))
+    assert main(["--date", "2026-11-26", str(tmp_path / "Dockerfile")]) == 1
+    printed = [line.replace(f"{tmp_path}/", "")
+               for line in capsys.readouterr().out.splitlines() if not line.startswith(" ")]
+    shown = re.search(r"```console\n\$ cicd-check Dockerfile\n(.*?)```", text, re.S)
+    shown_lines = shown.group(1).rstrip("\n").splitlines()
+    assert len(shown_lines) == len(printed), printed
+    for page_line, real in zip(shown_lines, printed, strict=True):
+        assert real.startswith(page_line.removesuffix(" …")), (page_line, real)
 
 
 # ---------------------------------------------------------------- image URIs and limits
