@@ -24,9 +24,9 @@ ENV_VARS_PAGE = "https://docs.aws.amazon.com/codebuild/latest/userguide/build-en
 IMAGES_PAGE = "https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-available.html"
 
 # --8<-- [start:project-names]
-PROJECT_NAME = "aws-cicd-handbook-build"  # the pipeline's Build action names this project
+PROJECT_NAME = "aws-cicd-handbook-build"  # the pipeline's Build action uses it
 BUILDSPEC_PATH = "snippets/build/buildspec.yml"  # relative to CODEBUILD_SRC_DIR
-IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:6.0"  # curated Amazon Linux 2023 image
+IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:6.0"  # Amazon Linux 2023
 ROLE_NAME = "aws-cicd-handbook-codebuild"
 # --8<-- [end:project-names]
 
@@ -110,12 +110,13 @@ def _check_values(role_arn: Any, timeout: Any, queued: Any, encryption_key: Any)
 def project_request(role_arn: str, *, timeout_minutes: int = 30,
                     queued_timeout_minutes: int = 60,
                     encryption_key: str | None = None) -> dict[str, Any]:
-    """The CreateProject request for the pipeline's Build action, exactly as AWS gets it."""
-    _check_values(role_arn, timeout_minutes, queued_timeout_minutes, encryption_key)
+    """The CreateProject request for the pipeline's Build action, as AWS gets it."""
+    _check_values(role_arn, timeout_minutes, queued_timeout_minutes,
+                  encryption_key)
     request: dict[str, Any] = {
         "name": PROJECT_NAME,
         "description": "Tests the handbook and builds the site for the pipeline",
-        # CODEPIPELINE: no location; the pipeline hands in SourceOutput and takes the output
+        # CODEPIPELINE: no location, the pipeline supplies the input artifact
         "source": {"type": "CODEPIPELINE", "buildspec": BUILDSPEC_PATH},
         "artifacts": {"type": "CODEPIPELINE"},
         "environment": {"type": "LINUX_CONTAINER", "image": IMAGE,
@@ -132,7 +133,8 @@ def project_request(role_arn: str, *, timeout_minutes: int = 30,
 
 
 # --8<-- [start:create]
-def create_build_project(request: Mapping[str, Any], client: Any = None) -> dict[str, Any]:
+def create_build_project(request: Mapping[str, Any],
+                         client: Any = None) -> dict[str, Any]:
     """Create the project, then read it back the way the console would show it."""
     client = client or boto3.client("codebuild")
     client.create_project(**request)
