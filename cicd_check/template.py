@@ -80,7 +80,8 @@ def _out_of_bounds(document: Document) -> list[Finding]:
     """What CloudFormation refuses before reading any resource; cfn-lint is not run on it
     (its matches are de-duplicated in quadratic time: 20,000 of them take minutes)."""
     data = document.data
-    unknown = [str(key) for key in data if key not in SECTIONS]
+    sections = (*SECTIONS, "Globals") if is_sam(data) else SECTIONS  # Globals is SAM's
+    unknown = [str(key) for key in data if key not in sections]
     found = []
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5

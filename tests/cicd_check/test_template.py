@@ -180,3 +180,11 @@ def test_a_template_past_cloudformations_quotas_is_refused_quickly() -> None:
     many = "\n".join(f"k{i}: {i}" for i in range(20_000))
     [unknown] = tpl.check_text(many)
     assert unknown.id == "CF005" and "k0, k1, k2, k3, k4 and 19995 more" in unknown
+
+
+def test_globals_is_a_section_only_under_the_serverless_transform() -> None:
+    globals_ = ("Globals:\n  Function:\n    Timeout: 10\n"
+                "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n")
+    assert "CF005" not in {f.id for f in tpl.check_text(
+        "Transform: AWS::Serverless-2016-10-31\n" + globals_)}
+    assert "CF005" in {f.id for f in tpl.check_text(globals_)}
