@@ -49,6 +49,10 @@ def templates() -> list[Path]:
 
 
 TEMPLATES = templates()
+# Findings accepted for one file, with the reason. The CDK template is synthesised output
+# (tests/tooling/test_cdk.py proves it equal to a fresh synth), so it cannot be edited: the
+# CDK always adds a DependsOn on the function's role next to the GetAtt of its ARN.
+ACCEPTED = {"snippets/tooling/cdk-orders.template.json": {"W3005"}}
 
 
 def test_the_repository_has_templates() -> None:
@@ -58,5 +62,7 @@ def test_the_repository_has_templates() -> None:
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(REPO)))
 def test_template_passes_cfn_lint(template: Path) -> None:
     matches = lint(template.read_text(), config=ManualArgs(regions=["us-east-1"]))
-    findings = [f"{m.rule.id} line {m.linenumber}: {m.message}" for m in matches]
+    accepted = ACCEPTED.get(template.relative_to(REPO).as_posix(), set())
+    findings = [f"{m.rule.id} line {m.linenumber}: {m.message}" for m in matches
+                if m.rule.id not in accepted]
     assert not findings, f"{template.name}:\n" + "\n".join(findings)
