@@ -24,7 +24,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
-from tests.site.conftest import DIAGRAM_STATE, SCREENSHOTS, SitePage, guard_context
+from tests.site.conftest import DIAGRAM_STATE, SCREENSHOTS, VIEWPORT, SitePage, guard_context
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 
@@ -46,6 +46,7 @@ RESULTS_OR_CLOSED = """
 """
 # JPEG: a tall page is a fraction of the PNG's size and encoding time, and reads as well.
 SCREENSHOT_QUALITY = 85
+MAX_SHOT_HEIGHT = 16_000  # below Chromium's largest texture, 16,384 px
 JPEG_SIGNATURE = b"\xff\xd8\xff"
 
 
@@ -130,9 +131,14 @@ def visit_every_page(
                 visit.diagrams = page.evaluate(DIAGRAM_STATE)  # drawn before axe and the shot
                 visit.violations = describe_violations(axe.run(page, options=AXE_OPTIONS).response)
                 visit.screenshot = SCREENSHOTS / scheme / f"{site_page.slug}.jpg"
+                # Chromium draws nothing past its largest texture (16,384 px): a taller page
+                # (the longest Tools pages) is shot down to that height.
+                height = page.evaluate("document.documentElement.scrollHeight")
                 page.screenshot(
                     path=visit.screenshot,
                     full_page=True,
+                    clip=None if height <= MAX_SHOT_HEIGHT else {
+                        "x": 0, "y": 0, "width": VIEWPORT["width"], "height": MAX_SHOT_HEIGHT},
                     animations="disabled",
                     type="jpeg",
                     quality=SCREENSHOT_QUALITY,
