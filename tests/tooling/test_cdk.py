@@ -9,7 +9,6 @@ the committed file is what the app synthesises today.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +20,9 @@ from cicd_check.findings import errors
 COMMITTED = Path(__file__).resolve().parents[2] / "snippets" / "tooling" / \
     "cdk-orders.template.json"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(bool(os.environ.get("PYTEST_XDIST_WORKER")),
-                       reason="CDK synthesis runs once, in the in-process pass (README)"),
-]
+# CDK synthesis (about 30 s) runs once, in the first pass of `make test`; the parallel
+# passes deselect it with -m "not synth" (Makefile, README).
+pytestmark = [pytest.mark.slow, pytest.mark.synth]
 
 
 @pytest.fixture(scope="session")
