@@ -1,8 +1,8 @@
 """Rules and findings: what every checker in ``cicd_check`` reports, and how.
 
 A :class:`Rule` has a stable id (``BS001``: two letters for the kind of file, three
-digits; ``ZZ`` is reserved for tests' stand-in rules), a severity, a one-line fix and the AWS page it comes from. Ids never change
-meaning once published, as with ruff and cfn-lint.
+digits; ``ZZ`` is reserved for tests' stand-in rules), a severity, a one-line fix and the
+AWS page it comes from. Ids never change meaning once published, as with ruff and cfn-lint.
 
 A :class:`Finding` is one place where a file breaks a rule. It *is* a ``str`` (its
 one-line message, ``"<field>: <problem>"``), so a checker's result reads like the list of
