@@ -19,7 +19,6 @@ from cicd_check.iam_policy import policy_effect
 from cicd_check.url_auth import (
     INVOKE,
     INVOKE_URL,
-    Decision,
     evaluate,
     invoke_permissions,
     public_url_permissions,
@@ -35,46 +34,20 @@ from snippets.aws_lambda.function_url_security import (
     truth_table,
     truth_table_markdown,
 )
+from tests.cicd_check.support import (
+    FUNCTION,
+    OTHER_ROLE,
+    OTHER_ROOT,
+    OTHER_SESSION,
+    SAME_ROLE,
+    SAME_SESSION,
+    load,
+    policy,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "snippets" / "aws_lambda"
 PAGE = REPO / "docs" / "lambda" / "function-url-security.md"
-
-FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:my-function"
-ALIAS = f"{FUNCTION}:live"
-SAME_ROLE = "arn:aws:iam::123456789012:role/app"
-SAME_SESSION = "arn:aws:sts::123456789012:assumed-role/app/session-1"
-SAME_USER = "arn:aws:iam::123456789012:user/dev/alice"
-SAME_ROOT = "arn:aws:iam::123456789012:root"
-OTHER_ROLE = "arn:aws:iam::444455556666:role/example"
-OTHER_SESSION = "arn:aws:sts::444455556666:assumed-role/example/session-1"
-OTHER_ROOT = "arn:aws:iam::444455556666:root"
-
-
-def load(name: str) -> Any:
-    return json.loads((DATA / name).read_text())
-
-
-def policy(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-def allow(action: str | list[str], principal: Any = None, **extra: Any) -> dict[str, Any]:
-    statement: dict[str, Any] = {"Effect": "Allow", "Action": action, "Resource": FUNCTION}
-    if principal is not None:
-        statement["Principal"] = principal
-    return {**statement, **extra}
-
-
-BOTH = [INVOKE_URL, INVOKE]
-IDENTITY_BOTH = policy(allow(BOTH))
-
-
-def decide(auth_type: str = "AWS_IAM", *, resource: Any = None, caller: str | None = SAME_SESSION,
-           identity: Any = (), function: str = FUNCTION) -> Decision:
-    return evaluate(auth_type=auth_type, function_arn=function, resource_policy=resource,
-                    caller_arn=caller, identity_policies=list(identity))
-
 
 # ----------------------------------------------------------------- permissions in moto
 
