@@ -27,14 +27,46 @@ class YamlError(ValueError):
     """YAML that cannot be used: malformed, too large, or expanding without bound."""
 
 
+MAX_NESTING = 400
+
+
 class _Bounded(yaml.SafeLoader):
     """A SafeLoader that measures what the document would expand to, aliases included."""
 
     def get_single_node(self) -> yaml.Node | None:
+        _refuse_deep_flow(self.buffer.removesuffix("\0"))  # the reader's end marker
         node = super().get_single_node()
         if node is not None:
             _expanded_size(node)
         return node
+
+
+def _refuse_deep_flow(text: str) -> None:
+    """Refuse collections nested more than MAX_NESTING deep before PyYAML's own parser reads
+    them: its scanner slows down with every open ``[`` or ``{`` (3,000 of them took seconds
+    before it failed on Python's recursion limit). Only text with that many brackets is
+    measured, by libyaml's parser, which counts the depth in C and stops at 1,000 itself."""
+    if text.count("[") + text.count("{") < MAX_NESTING or not yaml.__with_libyaml__:
+        return
+    events = yaml.CSafeLoader(text)
+    depth = 0
+    try:
+        while events.check_event():
+            event = events.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_NESTING:
+                    break
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as error:
+        if "nesting depth" not in str(error):
+            return  # another mistake: PyYAML's parser reports it in its own words
+        depth = MAX_NESTING + 1
+    finally:
+        events.dispose()
+    if depth > MAX_NESTING:
+        raise YamlError(f"not valid YAML: nested too deeply (more than {MAX_NESTING} levels)")
 
 
 def _expanded_size(root: yaml.Node) -> int:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cicd_check.safe_yaml import MAX_EXPANDED_NODES, YamlError, load_yaml
+from cicd_check.safe_yaml import MAX_EXPANDED_NODES, MAX_NESTING, YamlError, load_yaml
 
 BILLION_LAUGHS = "\n".join(
     ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
@@ -94,3 +94,25 @@ def test_any_text_loads_or_raises_yaml_error(text: str, flavor: str) -> None:
 def test_an_integer_past_pythons_digit_limit_is_a_yaml_error() -> None:
     with pytest.raises(YamlError, match="not valid YAML: Exceeds the limit"):
         load_yaml("version: " + "9" * 5000, what="buildspec.yml")
+
+
+def test_nesting_past_the_limit_is_refused_before_pyyaml_reads_it() -> None:
+    deep = "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1)
+    with pytest.raises(YamlError, match=f"nested too deeply \\(more than {MAX_NESTING} levels"):
+        load_yaml(deep)
+    assert load_yaml("[" * MAX_NESTING + "]" * MAX_NESTING) is not None
+    mapping = "{a: " * (MAX_NESTING + 1) + "1" + "}" * (MAX_NESTING + 1)
+    with pytest.raises(YamlError, match="nested too deeply"):
+        load_yaml(mapping, flavor="cloudformation")
+
+
+def test_many_shallow_brackets_are_fine() -> None:
+    text = "".join(f"k{i}: [1, {{a: [2]}}]\n" for i in range(MAX_NESTING))
+    assert load_yaml(text)["k7"] == [1, {"a": [2]}]
+
+
+def test_a_bracket_heavy_mistake_keeps_pyyamls_own_words() -> None:
+    text = "a: [" + "[1], " * MAX_NESTING + "\n b: c: d\n"
+    with pytest.raises(YamlError, match="not valid YAML") as error:
+        load_yaml(text)
+    assert "nested" not in str(error.value)
