@@ -77,6 +77,7 @@ def load_document(text: str, *, flavor: Flavor | str = "yaml11", what: str = "do
         except (YamlError, yaml.YAMLError, RecursionError, ValueError):
             return Document(data, text, what, duplicates=_json_duplicates(text))
         positions, duplicates = _walk(node)
+        _remember(text, positions)
         return Document(data, text, what, positions, duplicates)
     loader = None
     try:
@@ -97,7 +98,23 @@ def load_document(text: str, *, flavor: Flavor | str = "yaml11", what: str = "do
     if node is None:
         return Document(data, text, what)
     positions, duplicates = _walk(node)
+    _remember(text, positions)
     return Document(data, text, what, positions, duplicates)
+
+
+# The positions of the last few texts composed: a checker loads a file, then the command
+# line places each finding's column (field_positions) in the same text; composing it once
+# saves a second parse, the larger part of checking a big file. Positions do not depend on
+# the flavour: every flavour composes the same nodes and only resolves their tags apart.
+_RECENT: dict[str, dict[Path, tuple[int, int]]] = {}
+_RECENT_SIZE = 4
+
+
+def _remember(text: str, positions: dict[Path, tuple[int, int]]) -> None:
+    _RECENT.pop(text, None)
+    _RECENT[text] = positions
+    while len(_RECENT) > _RECENT_SIZE:
+        del _RECENT[next(iter(_RECENT))]
 
 
 def _yaml_error(error: yaml.YAMLError, what: str) -> YamlError:
@@ -250,11 +267,14 @@ def field_positions(text: str) -> dict[str, tuple[int, int]]:
     for every flavour of file the same way."""
     from cicd_check.findings import dotted
 
-    try:
-        node = _compose(text, "cloudformation")
-    except (YamlError, yaml.YAMLError, RecursionError, ValueError, TypeError):
-        return {}
-    if node is None:
-        return {}
-    positions, _ = _walk(node)
+    positions = _RECENT.get(text)
+    if positions is None:
+        try:
+            node = _compose(text, "cloudformation")
+        except (YamlError, yaml.YAMLError, RecursionError, ValueError, TypeError):
+            return {}
+        if node is None:
+            return {}
+        positions, _ = _walk(node)
+        _remember(text, positions)
     return {dotted(path): where for path, where in positions.items() if path}

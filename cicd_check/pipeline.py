@@ -669,6 +669,8 @@ def _is_template(data: Any) -> bool:
 
 def _looks_like_template(text: str, file: str) -> bool:
     """A YAML template (``!Ref`` tags and all) given to the pipeline checker."""
+    if "Resources" not in text and "AWSTemplateFormatVersion" not in text:
+        return False  # neither key a template is told by: no need to parse it twice
     try:
         return _is_template(load_document(text, flavor="cloudformation", what=file).data)
     except YamlError:

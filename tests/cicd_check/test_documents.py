@@ -85,3 +85,18 @@ def test_field_positions_map_dotted_fields_to_where_they_start() -> None:
     assert positions["phases.build.comands"] == (4, 5)
     assert positions["phases.build.comands[0]"] == (5, 9)
     assert field_positions("a: [\n") == {} and field_positions("") == {}
+
+
+def test_field_positions_reuse_what_load_document_composed_and_agree_with_it() -> None:
+    from cicd_check import documents
+
+    text = "version: 0.2\nphases:\n  build:\n    commands:\n      - on\n      - [a, {b: c}]\n"
+    documents._RECENT.clear()
+    fresh = field_positions(text)
+    documents._RECENT.clear()
+    load_document(text, flavor="strings")
+    assert text in documents._RECENT, "load_document keeps the positions it composed"
+    assert field_positions(text) == fresh
+    for n in range(documents._RECENT_SIZE + 2):
+        load_document(f"k: {n}\n")
+    assert len(documents._RECENT) == documents._RECENT_SIZE and text not in documents._RECENT
