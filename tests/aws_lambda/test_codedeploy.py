@@ -264,7 +264,7 @@ def test_cfn_lint_misses_a_bogus_type_that_cicd_check_catches() -> None:
 
 
 def test_the_pages_cicd_check_session_is_what_cicd_check_prints(tmp_path, monkeypatch) -> None:
-    block = _between(PAGE.read_text(), "sam-check").removeprefix("```console\n")
+    block = re.sub(r"^```console[^\n]*\n", "", _between(PAGE.read_text(), "sam-check"))
     block = block.removesuffix("```").rstrip("\n")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "sam-canary.yaml").write_text(SAM.read_text())
@@ -321,7 +321,7 @@ def test_the_lambda_deploy_action_fits_a_v2_pipeline(aws) -> None:
 
 def test_the_pages_pipeline_action_is_what_lambda_deploy_action_builds() -> None:
     block = _between(PAGE.read_text(), "pipeline-action")
-    shown = json.loads(block.removeprefix("```json\n").removesuffix("```"))
+    shown = json.loads(re.sub(r"^```json[^\n]*\n", "", block).removesuffix("```"))
     assert shown == cd.lambda_deploy_action("orders-api", "live",
                                             strategy="Linear10PercentEvery1Minute",
                                             alarm="orders-errors")

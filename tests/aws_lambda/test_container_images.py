@@ -67,12 +67,12 @@ def test_the_page_shows_what_cicd_check_prints_for_the_first_attempt(tmp_path, c
     from cicd_check.cli import main
 
     text = PAGE.read_text()
-    block = re.search(r"<!-- first-attempt:start -->\n```dockerfile\n(.*?)```", text, re.S)
+    block = re.search(r"<!-- first-attempt:start -->\n```dockerfile[^\n]*\n(.*?)```", text, re.S)
     (tmp_path / "Dockerfile").write_text(block.group(1))
     assert main(["--date", "2026-11-26", str(tmp_path / "Dockerfile")]) == 1
     printed = [line.replace(f"{tmp_path}/", "")
                for line in capsys.readouterr().out.splitlines() if not line.startswith(" ")]
-    shown = re.search(r"```console\n\$ cicd-check Dockerfile\n(.*?)```", text, re.S)
+    shown = re.search(r"```console[^\n]*\n\$ cicd-check Dockerfile\n(.*?)```", text, re.S)
     shown_lines = shown.group(1).rstrip("\n").splitlines()
     assert len(shown_lines) == len(printed), printed
     for page_line, real in zip(shown_lines, printed, strict=True):

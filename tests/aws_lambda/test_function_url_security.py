@@ -280,7 +280,7 @@ def test_the_teaching_version_needs_both_actions() -> None:
 
 def page_block(name: str) -> str:
     """The text between a page's ``<!-- name:start -->`` and ``<!-- name:end -->`` markers."""
-    match = re.search(rf"<!-- {name}:start -->\n *```text\n(.*?) *```\n *<!-- {name}:end -->",
+    match = re.search(rf"<!-- {name}:start -->\n *```text[^\n]*\n(.*?) *```\n *<!-- {name}:end -->",
                       PAGE.read_text(), re.S)
     assert match, f"the page needs the {name} markers"
     return "\n".join(line.removeprefix("    ") for line in match.group(1).splitlines())
@@ -312,7 +312,7 @@ def test_the_cross_account_command_on_the_page_allows_the_call(
 
     from cicd_check.cli import main
 
-    match = re.search(r"```bash\n(cicd-check url-auth --auth-type AWS_IAM \\\n.*?)```",
+    match = re.search(r"```bash[^\n]*\n(cicd-check url-auth --auth-type AWS_IAM \\\n.*?)```",
                       PAGE.read_text(), re.S)
     assert match, "the page shows the cross-account command"
     monkeypatch.chdir(REPO)

@@ -122,11 +122,11 @@ def test_the_layers_example_has_one_layer_too_many(tmp_path: Path, capsys) -> No
     """The page's six-layer template (inline: a snippet file must pass cfn-lint)."""
     from cicd_check.cli import main
 
-    text = re.search(r"```yaml\n(.*?)```", between("layers-example"), re.S).group(1)
+    text = re.search(r"```yaml[^\n]*\n(.*?)```", between("layers-example"), re.S).group(1)
     (tmp_path / "template.yaml").write_text(text)
     assert main(["--date", ON.isoformat(), str(tmp_path / "template.yaml")]) == 1
     printed = capsys.readouterr().out.replace(f"{tmp_path}/", "")
-    shown = re.search(r"```console\n\$ cicd-check template.yaml\n(.*?)```", PAGE.read_text(),
+    shown = re.search(r"```console[^\n]*\n\$ cicd-check template.yaml\n(.*?)```", PAGE.read_text(),
                       re.S).group(1)
     assert printed.startswith(shown), f"the page shows the output:\n{printed}"
     assert "LF009" in shown and ":16:7:" in shown

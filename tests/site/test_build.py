@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -54,6 +55,17 @@ def test_strict_build_has_no_warnings(built_site: Path) -> None:
     log = (built_site / ".build-log").read_text()
     warnings = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
     assert not warnings, "mkdocs build --strict printed:\n" + "\n".join(warnings)
+
+
+def test_the_search_index_holds_no_code_blocks(built_site: Path) -> None:
+    """Every page downloads the index: code blocks stay out of it (data-search-exclude on
+    every fence, see Contributing), search finds a page by its prose."""
+    index = json.loads((built_site / "search/search_index.json").read_text())
+    with_code = [doc["location"] for doc in index["docs"] if "<pre>" in doc["text"]]
+    assert not with_code, (
+        "code blocks in the search index: add { data-search-exclude } to their fences on "
+        + ", ".join(f"/{location}" for location in with_code)
+    )
 
 
 def test_every_nav_page_is_built(built_site: Path, repo_root: Path) -> None:

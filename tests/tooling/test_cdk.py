@@ -96,7 +96,7 @@ def test_the_cdk_pages_alias_excerpt_is_the_synthesised_alias() -> None:
     import re
 
     page = COMMITTED.parents[2] / "docs" / "tooling" / "cdk.md"
-    excerpt = re.search(r"```json\n(.*?)```", page.read_text(), re.S)
+    excerpt = re.search(r"```json[^\n]*\n(.*?)```", page.read_text(), re.S)
     assert excerpt is not None
     resources = json.loads(COMMITTED.read_text())["Resources"]
     alias = next(r for r in resources.values() if r["Type"] == "AWS::Lambda::Alias")

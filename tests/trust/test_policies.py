@@ -20,8 +20,9 @@ from tests.support.policy_lint import ACCEPTED, lint
 from tests.trust.test_templates import TEMPLATES
 
 REPO = Path(__file__).resolve().parents[2]
-JSON_FENCE = re.compile(r"^```(?:json|\{\s*\.json[^}]*\})\s*$\n(?P<body>.*?)^```\s*$",
-                        re.MULTILINE | re.DOTALL)
+# ```json { data-search-exclude } or ```{.json title="..." data-search-exclude}
+JSON_FENCE = re.compile(r"^```(?:json(?: \{[^}]*\})?|\{\s*\.json[^}]*\})\s*$\n"
+                        r"(?P<body>.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 PSEUDO = {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
 
 
