@@ -9,7 +9,17 @@ from pathlib import Path
 import yaml
 
 from cicd_check import template as tpl
-from cicd_check.cfn_lint import MAX_MESSAGE, LintMatch, finding, lint_data, lint_text, path_text
+from cicd_check.cfn_lint import (
+    MAX_MESSAGE,
+    LintMatch,
+    _config,
+    _lint,
+    _rules,
+    finding,
+    lint_data,
+    lint_text,
+    path_text,
+)
 from tests.cicd_check.support import function
 
 
@@ -73,3 +83,29 @@ def test_path_text_renders_a_path_and_messages_are_bounded() -> None:
     long = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  " + "Q" * 300 + ":\n" \
         "    Type: AWS::SQS::Queue\n    Properties: {VisibilityTimeout: soon}\n"
     assert all(len(m.message) <= MAX_MESSAGE for m in lint_text(long))
+
+
+CASES = Path(__file__).parent / "cases"
+SAME_AS_CFN_LINT = [  # errors, warnings, SAM, JSON, a clean file, again after the others
+    CASES / "CF001/fail/template.yaml", CASES / "CF002/fail/template.yaml",
+    CASES / "SM004/fail/template.yaml",
+    Path(__file__).parent / "data/template/cfn-function-s3.json",
+    CASES / "CF001/pass/template.yaml", CASES / "CF001/fail/template.yaml",
+]
+IN_TEMPLATE_CONFIG = (  # cfn-lint reads settings from the template itself
+    "Metadata:\n  cfn-lint:\n    config:\n      ignore_checks: [E3012]\n" + QUEUE)
+
+
+def test_the_rules_loaded_once_give_what_cfn_lint_gives_with_fresh_rules() -> None:
+    from cfnlint.api import lint
+
+    def seen(matches: list) -> list[tuple]:
+        return [(m.rule.id, m.message, m.linenumber, m.columnnumber,
+                 tuple(getattr(m, "path", None) or ())) for m in matches]
+
+    texts = [path.read_text() for path in SAME_AS_CFN_LINT]
+    texts += [IN_TEMPLATE_CONFIG, QUEUE, "Resources: [\n", ""]
+    for text in texts:
+        assert seen(_lint(text)) == seen(lint(text, config=_config())), text[:200]
+    assert lint_text(QUEUE) != []
+    assert _rules() is _rules()
