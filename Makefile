@@ -49,23 +49,29 @@ build: setup
 lint: setup
 	$(BIN)/ruff check cicd_check snippets tests conftest.py scripts
 
-# The whole suite, three times in a row, as CI runs it:
-#   1. in process, in random order, with coverage (floor in pyproject.toml) and the
-#      browser checks;
-#   2. through moto's HTTP server on 127.0.0.1 (the wire API alone), two workers;
+# The whole suite, three times in a row, as CI runs it, each pass on two workers
+# (--dist loadgroup keeps the tests of the built site on one worker: one build, one visit
+# of every page; see conftest.py):
+#   1. everything: in process, in random order, with coverage (floor in pyproject.toml)
+#      and the browser checks;
+#   2. through moto's HTTP server on 127.0.0.1 (the wire API alone): only the tests and
+#      fences that use the aws fixture (--aws-examples-only), the only ones
+#      HANDBOOK_AWS_MODE changes; the rest would repeat pass 3's work exactly;
 #      (passes 2 and 3 leave out the CDK synthesis, which calls no AWS API: pass 1 runs it)
-#   3. in process again, two workers, a new random order: nothing may leak between runs.
+#   3. in process again, everything but the browser, a new random order: nothing may leak
+#      between runs.
 # pytest exits 5 when it collected no test: that is a failure here, never a pass.
 test: setup
 	@set -e; \
 	run() { rc=0; "$$@" || rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing."; fi; return $$rc; }; \
 	echo "== 1/3 in process, with coverage and browser checks"; \
-	run $(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS); \
-	echo "== 2/3 through moto's server on loopback, in parallel"; \
-	HANDBOOK_AWS_MODE=server run $(BIN)/python -m pytest -n 2 -m "not browser and not synth" $(PYTEST_ARGS); \
+	run $(BIN)/python -m pytest -n 2 --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS); \
+	echo "== 2/3 the AWS examples through moto's server on loopback, in parallel"; \
+	HANDBOOK_AWS_MODE=server run $(BIN)/python -m pytest -n 2 --dist loadgroup \
+	  --aws-examples-only -m "not browser and not synth" $(PYTEST_ARGS); \
 	echo "== 3/3 in process again, in parallel, new order"; \
-	run $(BIN)/python -m pytest -n 2 -m "not browser and not synth" $(PYTEST_ARGS)
+	run $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser and not synth" $(PYTEST_ARGS)
 
 # One pass, in process: what to run while you work.
 test-once: setup

@@ -71,6 +71,29 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["AWS_ACCESS_KEY_ID"] = "123456789012"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--aws-examples-only", action="store_true",
+        help="run only the tests and fences that use the aws fixture: the rest does not "
+             "depend on HANDBOOK_AWS_MODE (make test's pass through moto's server)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist (``--dist loadgroup``), keep the tests of the built site on one worker, so
+    the site is built once and every page is visited once; with ``--aws-examples-only``,
+    deselect what does not use the ``aws`` fixture."""
+    for item in items:
+        if "built_site" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("built_site"))
+    if config.getoption("--aws-examples-only"):
+        keep = [item for item in items if "aws" in getattr(item, "fixturenames", ())]
+        dropped = [item for item in items if "aws" not in getattr(item, "fixturenames", ())]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = keep
+
+
 def _configure_real_account(config: pytest.Config) -> None:
     """A real sandbox account: only with a named profile, accepted costs and open sockets."""
     profile = os.environ.get("HANDBOOK_AWS_PROFILE")
