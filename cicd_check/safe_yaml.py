@@ -27,7 +27,9 @@ class YamlError(ValueError):
     """YAML that cannot be used: malformed, too large, or expanding without bound."""
 
 
-MAX_NESTING = 400
+# Deeper than real files ever nest, and shallow enough that PyYAML's composer (two Python
+# frames a level) stays clear of the recursion limit wherever it is called from.
+MAX_NESTING = 200
 
 
 class _Bounded(yaml.SafeLoader):
