@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+import json
 from collections.abc import Callable, Mapping
 from pathlib import PurePath
 from typing import Any
@@ -101,5 +102,10 @@ def sniff(path: str | PurePath, text: str) -> str | None:
     try:
         data = load_yaml(text, flavor="cloudformation", what=str(path))
     except YamlError:
-        return None
+        # JSON that YAML cannot read: a tab before a key (AWS's own AppSpec examples have
+        # them) is JSON whitespace but not YAML indentation.
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            return None
     return kind_by_content(data)

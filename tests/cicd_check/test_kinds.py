@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cicd_check import kinds
@@ -46,3 +48,11 @@ def test_the_name_wins_and_other_files_are_not_read_as_data() -> None:
 def test_an_unknown_kind_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown kind 'terraform'; choose one of buildspec"):
         kinds.checker("terraform")
+
+
+def test_json_with_tabs_that_yaml_refuses_is_still_told_by_content() -> None:
+    aws_example = (Path(__file__).parent / "data/appspec/aws-docs-lambda.appspec.json").read_text()
+    assert "\n \t" in aws_example, "the AWS example indents with tabs"
+    assert kinds.sniff("aws-docs-lambda.appspec.json", aws_example) == "appspec"
+    assert kinds.sniff("x.json", "{\n\t\"a\": 1}") is None
+    assert kinds.sniff("x.json", "[" * 5000 + "]" * 5000) is None
